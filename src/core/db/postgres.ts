@@ -1,0 +1,127 @@
+import type pg from 'pg';
+import { ServiceUnavailableError } from '../errors.js';
+import { maskUrl } from '../mask.js';
+import { TENANT_ROLE, type Db, type Queryable, type QueryResult, type TenantScope } from './types.js';
+import { mapPgError } from './errors.js';
+
+export interface PostgresOptions {
+  url: string;
+  connectTimeoutMs?: number;
+  max?: number;
+  applicationName?: string;
+}
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+/** SQLSTATE classes that mean the server is not (yet, or any more) usable. */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '53300']);
+
+export function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | null;
+  if (!e) return false;
+  if (e.code && (CONNECTION_CODES.has(e.code) || UNAVAILABLE_SQLSTATES.has(e.code))) return true;
+  const msg = e.message ?? '';
+  return /timeout expired|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/i.test(msg);
+}
+
+export function unavailable(url: string, err: unknown): ServiceUnavailableError {
+  const e = err as { code?: string; message?: string };
+  const reason = e?.code && CONNECTION_CODES.has(e.code) ? e.code : (e?.message ?? String(err)).split('\n')[0];
+  return new ServiceUnavailableError('PostgreSQL', `PostgreSQL unavailable at ${maskUrl(url)}: ${reason}`, {
+    hint: 'check that the server is running and JOBSPRINT_DATABASE_URL is right',
+    cause: err,
+  });
+}
+
+export async function createPostgres(opts: PostgresOptions): Promise<Db> {
+  const { default: pgmod } = await import('pg');
+  const pool = new pgmod.Pool({
+    connectionString: opts.url,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000,
+    max: opts.max ?? 10,
+    application_name: opts.applicationName ?? 'jobsprint',
+    // Idle clients are closed so a short CLI run does not keep the event loop alive.
+    idleTimeoutMillis: 10_000,
+    allowExitOnIdle: true,
+  });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  return new PostgresDb(pool, opts.url);
+}
+
+class PostgresDb implements Db {
+  readonly kind = 'postgres' as const;
+  readonly displayName: string;
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly url: string,
+  ) {
+    this.displayName = maskUrl(url);
+  }
+
+  async query<T>(sql: string, params?: unknown[]): Promise<QueryResult<T>> {
+    try {
+      const r = await this.pool.query(sql, params as unknown[]);
+      return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
+    } catch (err) {
+      throw this.mapError(err);
+    }
+  }
+
+  private mapError(err: unknown): unknown {
+    if (isConnectionError(err)) return unavailable(this.url, err);
+    return mapPgError(err);
+  }
+
+  private async connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (err) {
+      throw unavailable(this.url, err);
+    }
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>, setup?: (tx: Queryable) => Promise<void>): Promise<T> {
+    const client = await this.connect();
+    const tx: Queryable = {
+      query: async <R>(sql: string, params?: unknown[]) => {
+        try {
+          const r = await client.query(sql, params as unknown[]);
+          return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
+        } catch (err) {
+          throw this.mapError(err);
+        }
+      },
+    };
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      if (setup) await setup(tx);
+      const result = await fn(tx);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        broken = true;
+      }
+      throw this.mapError(err);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  tenantTransaction<T>(scope: TenantScope, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.transaction(fn, async (tx) => {
+      await tx.query(`SET LOCAL ROLE ${TENANT_ROLE}`);
+      await tx.query(`SELECT set_config('jobsprint.user_id', $1, true), set_config('jobsprint.role', $2, true)`, [
+        scope.userId,
+        scope.role,
+      ]);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

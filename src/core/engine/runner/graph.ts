@@ -1,0 +1,113 @@
+import type { IConnection, INode, WorkflowDefinition } from '../types.js';
+
+export interface ConnIn { node: string; type: string; index: number; sourceIndex: number }
+
+/** Indexed view of a workflow's main connections (n8n's connectionsBySourceNode / ByDestinationNode). */
+export class WorkflowGraph {
+  readonly nodes = new Map<string, INode>();
+  /** source → outputIndex → targets */
+  readonly bySource = new Map<string, IConnection[][]>();
+  /** destination → inputIndex → sources (node = source node, index = source output) */
+  readonly byDest = new Map<string, IConnection[][]>();
+
+  constructor(readonly def: WorkflowDefinition) {
+    for (const n of def.nodes ?? []) this.nodes.set(n.name, n);
+    for (const [src, types] of Object.entries(def.connections ?? {})) {
+      const main = types?.main;
+      if (!Array.isArray(main)) continue;
+      const outs: IConnection[][] = [];
+      main.forEach((targets, outIdx) => {
+        outs[outIdx] = [];
+        for (const c of targets ?? []) {
+          if (!c || typeof c.node !== 'string') continue;
+          outs[outIdx].push(c);
+          let ins = this.byDest.get(c.node);
+          if (!ins) this.byDest.set(c.node, (ins = []));
+          for (let i = 0; i <= c.index; i++) ins[i] ??= [];
+          ins[c.index].push({ node: src, type: 'main', index: outIdx });
+        }
+      });
+      for (let i = 0; i < outs.length; i++) outs[i] ??= [];
+      this.bySource.set(src, outs);
+    }
+  }
+
+  getNode(name: string): INode | undefined {
+    return this.nodes.get(name);
+  }
+
+  /** Number of main inputs with connections (n8n: connectionsByDestinationNode[x].main.length). */
+  inputCount(name: string): number {
+    return this.byDest.get(name)?.length ?? 0;
+  }
+
+  /** All ancestors (main), nearest first, breadth-first like n8n's getParentNodes(depth -1). */
+  getParentNodes(name: string): string[] {
+    return this.walk(name, (n) => (this.byDest.get(n) ?? []).flat().map((c) => c.node));
+  }
+
+  getChildNodes(name: string): string[] {
+    return this.walk(name, (n) => (this.bySource.get(n) ?? []).flat().map((c) => c.node));
+  }
+
+  private walk(start: string, next: (n: string) => string[]): string[] {
+    const seen = new Set<string>([start]);
+    const out: string[] = [];
+    let frontier = [start];
+    while (frontier.length) {
+      const nf: string[] = [];
+      for (const n of frontier) {
+        for (const p of next(n)) {
+          if (seen.has(p)) continue;
+          seen.add(p);
+          out.push(p);
+          nf.push(p);
+        }
+      }
+      frontier = nf;
+    }
+    return out;
+  }
+
+  /** Output index of `source` on the path that leads into `dest` (n8n getNodeConnectionIndexes). */
+  getConnectionIndexes(dest: string, source: string): { sourceIndex: number; destinationIndex: number } | undefined {
+    const seen = new Set<string>();
+    let queue = [dest];
+    while (queue.length) {
+      const nq: string[] = [];
+      for (const cur of queue) {
+        if (seen.has(cur)) continue;
+        seen.add(cur);
+        const ins = this.byDest.get(cur) ?? [];
+        for (let di = 0; di < ins.length; di++) {
+          for (const c of ins[di] ?? []) {
+            if (c.node === source) return { sourceIndex: c.index, destinationIndex: di };
+            nq.push(c.node);
+          }
+        }
+      }
+      queue = nq;
+    }
+    return undefined;
+  }
+
+  /** n8n getHighestNode: enabled root ancestors reachable through the given input. */
+  getHighestNode(name: string, inputIndex: number, checked: Set<string> = new Set()): string[] {
+    const ins = this.byDest.get(name);
+    if (!ins || !ins[inputIndex]) return [];
+    const out: string[] = [];
+    for (const c of ins[inputIndex]) {
+      if (checked.has(c.node)) continue;
+      checked.add(c.node);
+      const n = this.nodes.get(c.node);
+      if (!n) continue;
+      const grand = this.byDest.get(c.node) ?? [];
+      let found: string[] = [];
+      for (let i = 0; i < grand.length; i++) found = found.concat(this.getHighestNode(c.node, i, checked));
+      if (found.length === 0) {
+        if (!n.disabled) out.push(c.node);
+      } else out.push(...found);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import pg from 'pg';
+import { AMQP_URL, REDIS_URL, adminUrl, dbUrl } from './urls.js';
+
+export interface TestEnv {
+  /** This file's own database, cloned from the migrated template. */
+  databaseUrl: string;
+  databaseName: string;
+  redisUrl: string;
+  /** Every Redis key and channel of this file starts with it. */
+  redisPrefix: string;
+  /** Every RabbitMQ exchange and queue of this file starts with it. */
+  amqpUrl: string;
+  amqpPrefix: string;
+  /** A temporary HOME / XDG dirs, so config, token files and keys stay inside the test. */
+  home: string;
+  /** Environment for a spawned CLI: only the test's settings, none of the developer's. */
+  env: NodeJS.ProcessEnv;
+  /** A superuser pool on this file's database, for assertions that bypass the product. */
+  pool: pg.Pool;
+  cleanup(): Promise<void>;
+}
+
+export async function createTestEnv(opts: { redis?: boolean; amqp?: boolean } = {}): Promise<TestEnv> {
+  const id = randomBytes(5).toString('hex');
+  const databaseName = `jobsprint_test_${id}`;
+  const admin = new pg.Client({ connectionString: adminUrl() });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${databaseName} TEMPLATE ${inject('templateDb')}`);
+  } finally {
+    await admin.end();
+  }
+  const databaseUrl = dbUrl(databaseName);
+  const home = mkdtempSync(join(tmpdir(), 'jobsprint-test-'));
+  const redisPrefix = `test:${id}:`;
+  const amqpPrefix = `jobsprint-test-${id}`;
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    XDG_DATA_HOME: join(home, '.local', 'share'),
+    LANG: 'C.UTF-8',
+    NO_COLOR: '1',
+    JOBSPRINT_DATABASE_URL: databaseUrl,
+    JOBSPRINT_REDIS_PREFIX: redisPrefix,
+    JOBSPRINT_AMQP_PREFIX: amqpPrefix,
+    // No OS keychain in tests: force the documented file fallback.
+    JOBSPRINT_KEYRING: 'file',
+  };
+  if (opts.redis !== false) env.JOBSPRINT_REDIS_URL = REDIS_URL;
+  if (opts.amqp !== false) env.JOBSPRINT_AMQP_URL = AMQP_URL;
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+  pool.on('error', () => {});
+
+  return {
+    databaseUrl,
+    databaseName,
+    redisUrl: REDIS_URL,
+    redisPrefix,
+    amqpUrl: AMQP_URL,
+    amqpPrefix,
+    home,
+    env,
+    pool,
+    async cleanup() {
+      await pool.end().catch(() => {});
+      const c = new pg.Client({ connectionString: adminUrl() });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`).catch(() => {});
+      await c.end();
+      await deleteRedisKeys(redisPrefix).catch(() => {});
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+async function deleteRedisKeys(prefix: string): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await r.connect();
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length) await r.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    r.disconnect();
+  }
+}
