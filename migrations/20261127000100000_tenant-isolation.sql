@@ -4,7 +4,8 @@
 -- jobsprint_tenant (SET LOCAL ROLE) with jobsprint.user_id set locally, and these policies
 -- filter every row by it. FORCE applies them to the table owner too. Operator paths
 -- (migrations, daemon, maintenance) do not switch role; when the owner is not a superuser they
--- pass the explicit bypass policy by setting jobsprint.bypass_rls = 'on' for the transaction.
+-- pass the explicit bypass policy, which the operator connection enables with
+-- jobsprint.bypass_rls = 'on' and which never applies to the tenant role itself.
 
 DO $$
 BEGIN
@@ -43,7 +44,7 @@ BEGIN
     EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
     EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
     EXECUTE format('CREATE POLICY tenant_isolation ON %I TO jobsprint_tenant USING (user_id = jobsprint_current_user_id()) WITH CHECK (user_id = jobsprint_current_user_id())', t);
-    EXECUTE format('CREATE POLICY operator_bypass ON %I TO PUBLIC USING (current_setting(''jobsprint.bypass_rls'', true) = ''on'') WITH CHECK (current_setting(''jobsprint.bypass_rls'', true) = ''on'')', t);
+    EXECUTE format('CREATE POLICY operator_bypass ON %I TO PUBLIC USING (current_user <> ''jobsprint_tenant'' AND current_setting(''jobsprint.bypass_rls'', true) = ''on'') WITH CHECK (current_user <> ''jobsprint_tenant'' AND current_setting(''jobsprint.bypass_rls'', true) = ''on'')', t);
   END LOOP;
 END
 $$;
@@ -55,7 +56,8 @@ CREATE POLICY tenant_isolation ON execution_nodes TO jobsprint_tenant
   USING (EXISTS (SELECT 1 FROM executions e WHERE e.id = execution_id))
   WITH CHECK (EXISTS (SELECT 1 FROM executions e WHERE e.id = execution_id));
 CREATE POLICY operator_bypass ON execution_nodes TO PUBLIC
-  USING (current_setting('jobsprint.bypass_rls', true) = 'on') WITH CHECK (current_setting('jobsprint.bypass_rls', true) = 'on');
+  USING (current_user <> 'jobsprint_tenant' AND current_setting('jobsprint.bypass_rls', true) = 'on')
+  WITH CHECK (current_user <> 'jobsprint_tenant' AND current_setting('jobsprint.bypass_rls', true) = 'on');
 
 ALTER TABLE workflow_nodes ENABLE ROW LEVEL SECURITY;
 ALTER TABLE workflow_nodes FORCE ROW LEVEL SECURITY;
@@ -63,7 +65,8 @@ CREATE POLICY tenant_isolation ON workflow_nodes TO jobsprint_tenant
   USING (EXISTS (SELECT 1 FROM workflows w WHERE w.id = workflow_id))
   WITH CHECK (EXISTS (SELECT 1 FROM workflows w WHERE w.id = workflow_id));
 CREATE POLICY operator_bypass ON workflow_nodes TO PUBLIC
-  USING (current_setting('jobsprint.bypass_rls', true) = 'on') WITH CHECK (current_setting('jobsprint.bypass_rls', true) = 'on');
+  USING (current_user <> 'jobsprint_tenant' AND current_setting('jobsprint.bypass_rls', true) = 'on')
+  WITH CHECK (current_user <> 'jobsprint_tenant' AND current_setting('jobsprint.bypass_rls', true) = 'on');
 
 -- Down Migration
 DO $$

@@ -5,6 +5,7 @@ import type { Db } from './db/types.js';
 import type { RedisClient } from './services/redis.js';
 import type { AmqpConnection } from './services/amqp.js';
 import { VERSION } from './version.js';
+import type { Cache, EventBus, Lock, RateLimiter } from './services/types.js';
 
 export interface CoreOptions {
   config?: Config;
@@ -92,6 +93,43 @@ export class Core {
       return conn;
     })();
     return this.amqpPromise;
+  }
+
+  private backendsPromise?: Promise<{ cache: Cache; rateLimiter: RateLimiter; lock: Lock; bus: EventBus }>;
+
+  /**
+   * Cache, rate limiter, lock and event bus: Redis-backed when JOBSPRINT_REDIS_URL is set,
+   * in-process otherwise (the embedded mode).
+   */
+  backends(): Promise<{ cache: Cache; rateLimiter: RateLimiter; lock: Lock; bus: EventBus }> {
+    this.backendsPromise ??= (async () => {
+      if (this.hasRedis()) {
+        const client = await this.redis();
+        const { RedisCache, RedisRateLimiter, RedisLock, RedisEventBus } = await import('./services/redis-backends.js');
+        const bus = new RedisEventBus(client, this.config.get('redis_prefix') ?? '');
+        this.onClose(() => bus.close());
+        return { cache: new RedisCache(client), rateLimiter: new RedisRateLimiter(client), lock: new RedisLock(client), bus };
+      }
+      const { memoryBackends } = await import('./services/memory-backends.js');
+      return memoryBackends();
+    })();
+    return this.backendsPromise;
+  }
+
+  async cache(): Promise<Cache> {
+    return (await this.backends()).cache;
+  }
+
+  async rateLimiter(): Promise<RateLimiter> {
+    return (await this.backends()).rateLimiter;
+  }
+
+  async lock(): Promise<Lock> {
+    return (await this.backends()).lock;
+  }
+
+  async bus(): Promise<EventBus> {
+    return (await this.backends()).bus;
   }
 
   /** Register a cleanup; `close()` runs them all, newest first. */

@@ -42,6 +42,9 @@ export async function createPostgres(opts: PostgresOptions): Promise<Db> {
     // Idle clients are closed so a short CLI run does not keep the event loop alive.
     idleTimeoutMillis: 10_000,
     allowExitOnIdle: true,
+    // Operator connections pass the explicit RLS bypass policy (tenant transactions switch to
+    // the tenant role, which the policy excludes).
+    options: '-c jobsprint.bypass_rls=on',
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
