@@ -41,7 +41,12 @@ export function action(handler: Handler, actionOpts: ActionOptions = {}) {
     const opts = cmd.optsWithGlobals() as Record<string, any>;
     const globals: GlobalOptions = { json: !!opts.json, debug: !!opts.debug, color: opts.color, profile: opts.profile };
     const env = process.env;
-    const out = new Output({ json: !!globals.json, color: colorEnabled(process.stdout, env, globals.color === false) });
+    const noColor = globals.color === false;
+    const out = new Output({
+      json: !!globals.json,
+      color: colorEnabled(process.stdout, env, noColor),
+      colorErr: colorEnabled(process.stderr, env, noColor),
+    });
     let core: Core | undefined;
     let code = 0;
     try {

@@ -19,7 +19,10 @@ export interface Column<T> {
 
 export interface OutputOptions {
   json: boolean;
+  /** Colour on stdout. */
   color: boolean;
+  /** Colour on stderr (decided separately: one stream may be a terminal and the other not). */
+  colorErr?: boolean;
   stdout?: Writable & { isTTY?: boolean };
   stderr?: Writable & { isTTY?: boolean };
 }
@@ -37,7 +40,7 @@ export class Output {
     this.stdout = opts.stdout ?? process.stdout;
     this.stderr = opts.stderr ?? process.stderr;
     this.c = new Chalk({ level: opts.color ? 1 : 0 });
-    this.errColor = new Chalk({ level: opts.color && this.stderr.isTTY ? 1 : 0 });
+    this.errColor = new Chalk({ level: (opts.colorErr ?? opts.color) ? 1 : 0 });
   }
 
   get isTTY(): boolean {

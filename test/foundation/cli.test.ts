@@ -92,3 +92,64 @@ describe('configuration', () => {
     expect(r.stderr).toMatch(/JOBSPRINT_TOKEN/);
   });
 });
+
+describe('colour and errors', () => {
+  const ESC = '\u001b[';
+  const closed = 'postgres://postgres:hunter2@127.0.0.1:1/nothing';
+
+  it('colours errors only when allowed: NO_COLOR, TERM=dumb and --no-color win over FORCE_COLOR', async () => {
+    const base = { ...t.env, NO_COLOR: undefined, JOBSPRINT_DATABASE_URL: closed, FORCE_COLOR: '1' };
+    const coloured = await runCli(['db', 'status'], { env: base });
+    expect(coloured.stderr).toContain(ESC);
+    for (const env of [{ ...base, NO_COLOR: '1' }, { ...base, TERM: 'dumb' }]) {
+      const r = await runCli(['db', 'status'], { env });
+      expect(r.stderr).not.toContain(ESC);
+    }
+    const r = await runCli(['db', 'status', '--no-color'], { env: base });
+    expect(r.stderr).not.toContain(ESC);
+    // Not a TTY and no FORCE_COLOR: plain.
+    const plain = await runCli(['db', 'status'], { env: { ...base, FORCE_COLOR: undefined } });
+    expect(plain.stderr).not.toContain(ESC);
+  });
+
+  it('reports PostgreSQL down with exit 6, one line, the masked URL, within 6 s', async () => {
+    const r = await runCli(['db', 'status'], { env: { ...t.env, JOBSPRINT_DATABASE_URL: closed } });
+    expect(r.code).toBe(6);
+    expect(r.ms).toBeLessThan(6000);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^error: PostgreSQL unavailable at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/nothing/);
+    expect(r.stderr).not.toContain('hunter2');
+    expect(r.stdout).toBe('');
+  });
+
+  it('gives up on a server that accepts but never answers within the connect timeout', async () => {
+    // A local black hole: accepts the TCP connection, never speaks.
+    const net = await import('node:net');
+    const sockets: import('node:net').Socket[] = [];
+    const server = net.createServer((s) => sockets.push(s));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as import('node:net').AddressInfo).port;
+    try {
+      const r = await runCli(['db', 'status'], {
+        env: { ...t.env, JOBSPRINT_DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/x`, JOBSPRINT_CONNECT_TIMEOUT_MS: '1500' },
+      });
+      expect(r.code).toBe(6);
+      expect(r.ms).toBeLessThan(6000);
+      expect(r.stderr).toMatch(/^error: PostgreSQL unavailable/);
+    } finally {
+      for (const s of sockets) s.destroy();
+      server.close();
+    }
+  });
+
+  it('prints a stack trace only with --debug', async () => {
+    const env = { ...t.env, JOBSPRINT_DATABASE_URL: closed };
+    const plain = await runCli(['db', 'status'], { env });
+    expect(plain.stderr).not.toMatch(/\n\s+at /);
+    const debug = await runCli(['db', 'status', '--debug'], { env });
+    expect(debug.code).toBe(6);
+    expect(debug.stderr).toMatch(/\n\s+at /);
+    expect(debug.stderr).not.toContain('hunter2');
+  });
+});

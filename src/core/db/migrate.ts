@@ -79,9 +79,26 @@ export async function runMigrations(opts: RunOptions): Promise<MigrationFile[]> 
       logger: quiet,
       ignorePattern: '(\\..*)|(.*\\.md)',
     });
+    if (opts.direction === 'down' && opts.count === Infinity && opts.to === undefined) await dropMigrationsTableIfEmpty(opts);
     return ran.map((m) => ({ name: m.name, version: m.name.slice(0, 17) }));
   } catch (err) {
     throw mapMigrationError(opts.url, err);
+  }
+}
+
+/** After `rollback --all` nothing of Jobsprint should remain, not even the bookkeeping table. */
+async function dropMigrationsTableIfEmpty(opts: RunOptions): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: opts.url, connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000 });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    await client.query(`DO $$ BEGIN
+      IF to_regclass('public.${MIGRATIONS_TABLE}') IS NOT NULL AND NOT EXISTS (SELECT 1 FROM public.${MIGRATIONS_TABLE}) THEN
+        DROP TABLE public.${MIGRATIONS_TABLE};
+      END IF; END $$`);
+  } finally {
+    await client.end().catch(() => {});
   }
 }
 

@@ -345,6 +345,7 @@ export function installDataRuntime(G, H, RT) {
         throw ExprErr('$evaluateExpression is not supported');
       },
       getStaticData: (type) => RT.getStaticData(type),
+      str: (v) => RT.str(v),
     };
     return S;
   }

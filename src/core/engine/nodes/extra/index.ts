@@ -1,0 +1,3 @@
+import type { NodeType } from '../../types.js';
+
+export const extraNodes: NodeType[] = [];

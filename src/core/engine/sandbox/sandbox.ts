@@ -1,0 +1,243 @@
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import ivm from 'isolated-vm';
+import { installDataRuntime } from './runtime-data.js';
+import { installEvalRuntime } from './runtime-eval.js';
+import { installExtensions } from './runtime-ext.js';
+import { ExecutionCanceledError, SandboxError } from '../errors.js';
+import type { SandboxOptions } from '../types.js';
+
+/** Read-only view of the execution that the isolate may query (plain strings/numbers only). */
+export interface SandboxHost {
+  getRun(node: string, run: number): string;
+  runCount(node: string): number;
+  connIndex(dest: string, src: string): number;
+  nodeParams(node: string): string;
+  nodeContext(node: string): string;
+  getStaticData(type: string): string;
+  log(level: string, msg: string): void;
+}
+
+const require = createRequire(import.meta.url);
+let libSources: { luxon: string; jmespath: string } | undefined;
+const cachedData: Record<string, ivm.ExternalCopy<ArrayBuffer> | undefined> = {};
+
+function libs() {
+  if (!libSources) {
+    const luxonMain = require.resolve('luxon');
+    const luxonGlobal = path.join(path.dirname(luxonMain), '..', 'global', 'luxon.js');
+    libSources = {
+      luxon: readFileSync(luxonGlobal, 'utf8'),
+      jmespath: readFileSync(require.resolve('jmespath'), 'utf8'),
+    };
+  }
+  return libSources;
+}
+
+const BOOT = `(function (G, LIMITS) {
+  const H = {};
+  for (const k of Object.getOwnPropertyNames(G)) {
+    if (k.startsWith('__h_')) { H[k.slice(4)] = G[k]; delete G[k]; }
+  }
+  const RT = {};
+  (${installDataRuntime.toString()})(G, H, RT);
+  (${installEvalRuntime.toString()})(G, H, RT, LIMITS);
+  RT.extNames = (${installExtensions.toString()})(G, H);
+  G.DateTime = G.luxon.DateTime; G.Duration = G.luxon.Duration; G.Interval = G.luxon.Interval;
+  return RT;
+})`;
+
+type Fn = ivm.Reference<(...args: any[]) => any>;
+
+interface Generation {
+  isolate: ivm.Isolate;
+  context: ivm.Context;
+  fns: Record<'compile' | 'ev' | 'evMany' | 'evItems' | 'setFrame' | 'compileCode' | 'runCode' | 'runCodeItem', Fn>;
+  exprIds: Map<string, number>;
+  codeIds: Map<string, number>;
+  frameKey: unknown;
+}
+
+export const DEFAULT_SANDBOX: Required<SandboxOptions> = {
+  memoryLimitMb: 128,
+  expressionTimeoutMs: 1000,
+  codeTimeoutMs: 60_000,
+  maxResultBytes: 64 * 1024 * 1024,
+};
+
+/**
+ * One isolated-vm isolate per execution (fresh context, so prototype pollution cannot
+ * leak between executions). Recreated transparently after a memory-limit kill.
+ */
+export class Sandbox {
+  private gen: Generation | undefined;
+  private disposed = false;
+  readonly opts: Required<SandboxOptions>;
+
+  constructor(private host: SandboxHost, opts: SandboxOptions = {}, private signal?: AbortSignal) {
+    this.opts = { ...DEFAULT_SANDBOX, ...opts };
+  }
+
+  private create(): Generation {
+    if (this.disposed) throw new ExecutionCanceledError();
+    const isolate = new ivm.Isolate({ memoryLimit: this.opts.memoryLimitMb });
+    const context = isolate.createContextSync();
+    const g = context.global;
+    g.setSync('globalThis', g.derefInto());
+    const src = libs();
+    for (const name of ['luxon', 'jmespath'] as const) {
+      const script = isolate.compileScriptSync(src[name], { filename: `${name}.js`, cachedData: cachedData[name], produceCachedData: !cachedData[name] } as any);
+      if (!cachedData[name] && (script as any).cachedData) cachedData[name] = (script as any).cachedData;
+      script.runSync(context);
+      script.release();
+    }
+    const h = this.host;
+    const cb = (f: (...a: any[]) => any) => new ivm.Callback(f);
+    g.setSync('__h_getRun', cb((n: string, r: number) => h.getRun(String(n), Number(r))));
+    g.setSync('__h_runCount', cb((n: string) => h.runCount(String(n))));
+    g.setSync('__h_connIndex', cb((d: string, s: string) => h.connIndex(String(d), String(s))));
+    g.setSync('__h_nodeParams', cb((n: string) => h.nodeParams(String(n))));
+    g.setSync('__h_nodeContext', cb((n: string) => h.nodeContext(String(n))));
+    g.setSync('__h_getStaticData', cb((t: string) => h.getStaticData(String(t))));
+    g.setSync('__h_log', cb((l: string, m: string) => h.log(String(l), String(m))));
+    g.setSync('__h_hash', cb((algo: string, s: string) => hashString(String(algo), String(s))));
+    g.setSync('__h_b64', cb((s: string, dir: string) => (dir === 'enc' ? Buffer.from(String(s), 'utf8').toString('base64') : Buffer.from(String(s), 'base64').toString('utf8'))));
+    const boot = context.evalSync(BOOT, { reference: true }) as ivm.Reference<any>;
+    const rt = boot.applySync(undefined, [g.derefInto(), new ivm.ExternalCopy({ maxResultBytes: this.opts.maxResultBytes }).copyInto()], {
+      result: { reference: true },
+    }) as ivm.Reference<any>;
+    const get = (k: string) => rt.getSync(k, { reference: true }) as Fn;
+    const fns = {
+      compile: get('compile'),
+      ev: get('ev'),
+      evMany: get('evMany'),
+      evItems: get('evItems'),
+      setFrame: get('setFrame'),
+      compileCode: get('compileCode'),
+      runCode: get('runCode'),
+      runCodeItem: get('runCodeItem'),
+    };
+    return { isolate, context, fns, exprIds: new Map(), codeIds: new Map(), frameKey: undefined };
+  }
+
+  private ensure(): Generation {
+    if (!this.gen || this.gen.isolate.isDisposed) this.gen = this.create();
+    return this.gen;
+  }
+
+  /** Make `frameKey` the current node frame inside the isolate (sent once per node run). */
+  useFrame(frameKey: unknown, build: () => string): void {
+    const g = this.ensure();
+    if (g.frameKey === frameKey) return;
+    this.call(g, g.fns.setFrame, [build()], this.opts.expressionTimeoutMs * 10);
+    g.frameKey = frameKey;
+  }
+
+  /** Compile a generated expression body; returns its id (cached per source). */
+  compileExpression(body: string): number {
+    const g = this.ensure();
+    let id = g.exprIds.get(body);
+    if (id === undefined) {
+      id = g.exprIds.size;
+      this.call(g, g.fns.compile, [id, body], this.opts.expressionTimeoutMs);
+      g.exprIds.set(body, id);
+    }
+    return id;
+  }
+
+  evaluate(id: number, itemIndex: number): unknown {
+    const g = this.ensure();
+    return decode(this.call(g, g.fns.ev, [id, itemIndex], this.opts.expressionTimeoutMs));
+  }
+
+  evaluateMany(ids: number[], itemIndex: number): unknown[] {
+    const g = this.ensure();
+    const out = this.call(g, g.fns.evMany, [ids, itemIndex], this.opts.expressionTimeoutMs) as unknown[];
+    return out.map(decode);
+  }
+
+  evaluateItems(id: number, count: number): unknown[] {
+    const g = this.ensure();
+    const out = this.call(g, g.fns.evItems, [id, count], this.opts.expressionTimeoutMs * Math.max(1, Math.ceil(count / 1000))) as unknown[];
+    return out.map(decode);
+  }
+
+  /** Frame key the compiled ids belong to: ids are only valid within one isolate generation. */
+  get generation(): unknown {
+    return this.gen;
+  }
+
+  private call(g: Generation, fn: Fn, args: unknown[], timeout: number): unknown {
+    try {
+      return fn.applySync(undefined, args as any[], { arguments: { copy: true }, result: { copy: true }, timeout });
+    } catch (e) {
+      throw this.mapError(e, g, timeout);
+    }
+  }
+
+  /** Runs Code/Function/FunctionItem code asynchronously so cancellation and timeouts can kill it. */
+  async runCode(source: string, flavor: string, mode: string, itemIndex?: number, timeoutMs?: number): Promise<any> {
+    const g = this.ensure();
+    let id = g.codeIds.get(source);
+    if (id === undefined) {
+      id = g.codeIds.size;
+      this.call(g, g.fns.compileCode, [id, source], this.opts.expressionTimeoutMs * 5);
+      g.codeIds.set(source, id);
+    }
+    const timeout = timeoutMs ?? this.opts.codeTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    let killedBy: 'timeout' | 'abort' | undefined;
+    const kill = (why: 'timeout' | 'abort') => {
+      killedBy ??= why;
+      if (!g.isolate.isDisposed) g.isolate.dispose();
+    };
+    const onAbort = () => kill('abort');
+    this.signal?.addEventListener('abort', onAbort);
+    timer = setTimeout(() => kill('timeout'), timeout);
+    try {
+      if (this.signal?.aborted) kill('abort');
+      const fn = itemIndex === undefined ? g.fns.runCode : g.fns.runCodeItem;
+      const args = itemIndex === undefined ? [id, flavor, mode] : [id, itemIndex];
+      const res = await fn.apply(undefined, args, { arguments: { copy: true }, result: { promise: true, copy: true }, timeout });
+      return JSON.parse(res as string);
+    } catch (e) {
+      if (killedBy === 'abort') throw this.signal?.reason instanceof Error ? this.signal.reason : new ExecutionCanceledError();
+      if (killedBy === 'timeout') throw new SandboxError(`Code execution timed out after ${timeout} ms`, 'timeout');
+      throw this.mapError(e, g, timeout);
+    } finally {
+      clearTimeout(timer);
+      this.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private mapError(e: unknown, g: Generation, timeout: number): Error {
+    const msg = String((e as any)?.message ?? e);
+    if (/Script execution timed out/.test(msg)) return new SandboxError(`Execution timed out after ${timeout} ms (sandbox CPU limit)`, 'timeout');
+    if (/memory limit/i.test(msg) || (g.isolate.isDisposed && /disposed/i.test(msg)))
+      return new SandboxError(`Sandbox memory limit of ${this.opts.memoryLimitMb} MB exceeded`, 'memory');
+    if (/disposed/i.test(msg)) return new SandboxError('Sandbox was terminated', 'disposed');
+    const err = e instanceof Error ? e : new Error(msg);
+    err.message = err.message.replace(/__x_/g, '');
+    return err;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    if (this.gen && !this.gen.isolate.isDisposed) this.gen.isolate.dispose();
+    this.gen = undefined;
+  }
+}
+
+function decode(v: unknown): unknown {
+  if (Array.isArray(v)) return JSON.parse(v[0] as string);
+  return v;
+}
+
+function hashString(algo: string, s: string): string {
+  const map: Record<string, string> = { md5: 'md5', sha1: 'sha1', sha224: 'sha224', sha256: 'sha256', sha384: 'sha384', sha512: 'sha512', 'sha3-256': 'sha3-256', 'sha3-384': 'sha3-384', 'sha3-512': 'sha3-512', sha3: 'sha3-512' };
+  const a = map[algo];
+  if (!a) throw new Error(`Unknown hash algorithm ${algo}`);
+  return createHash(a).update(s).digest(algo === 'base64' ? 'base64' : 'hex');
+}

@@ -1,0 +1,266 @@
+/**
+ * Live execution events: what workers publish and what `executions logs --follow` and
+ * `logs --follow` read. The contract between the worker and the followers lives here.
+ *
+ * Worker side (call these, nothing else):
+ *   appendAndPublish(core, event | events[])  → Promise<ExecutionEvent[] | false>
+ *     Appends to the per-execution log `execution:{id}:events` (a Redis list, TTL refreshed on
+ *     every append) AND publishes on `channel:workflow:execution_updated`, in ONE Lua script,
+ *     which also assigns `seq` (1, 2, 3 … per execution, across attempts). Never throws; returns
+ *     false when Redis is down or slow (> EVENT_PUBLISH_TIMEOUT_MS) — log a warning and go on,
+ *     the execution itself must not depend on Redis. Without Redis (embedded mode) the events
+ *     go to the in-process bus and an in-process log.
+ *   Emit, per attempt: execution.started, then per node run node.started / node.finished,
+ *   then execution.finished with the final status. Emit execution.finished also when a pending
+ *   execution is cancelled (no worker involved) so followers end; set `retry_scheduled: true` on
+ *   a failed execution.finished when an automatic retry is queued (followers keep following).
+ *
+ * Follower side (logs.ts): subscribe to the channel first, then readEventLog(), then the
+ * database; because append and publish are one atomic step, every event is either in the log
+ * when it is read or arrives on the subscription afterwards: no gap; duplicates are dropped by seq.
+ */
+import type { Core } from '../context.js';
+import type { EventBus } from '../services/types.js';
+import type { RedisClient } from '../services/redis.js';
+
+/** The seed's channel name; every execution and node event goes here. */
+export const EXECUTION_EVENTS_CHANNEL = 'channel:workflow:execution_updated';
+/** How long an execution's event log outlives its last event. */
+export const EVENT_LOG_TTL_SECONDS = 24 * 3600;
+/** A worker never waits longer than this on Redis for one event. */
+export const EVENT_PUBLISH_TIMEOUT_MS = 1000;
+/** Error messages in events are cut to this many characters. */
+const MAX_ERROR_CHARS = 2000;
+
+export function eventLogKey(executionId: string): string {
+  return `execution:${executionId}:events`;
+}
+
+export type FinalStatus = 'success' | 'failed' | 'cancelled';
+export type NodeStatus = 'running' | 'success' | 'failed' | 'cancelled' | 'skipped';
+
+interface EventBase {
+  /** Per execution, 1, 2, 3 … in publish order (assigned by appendAndPublish). */
+  seq: number;
+  execution_id: string;
+  workflow_id: string;
+  user_id: string;
+  /** ISO time the event happened. */
+  at: string;
+  /** 1 for the first run; each re-claim after a crash or a retry is a new attempt. */
+  attempt?: number;
+}
+
+export interface ExecutionStartedEvent extends EventBase {
+  type: 'execution.started';
+  status: 'running';
+  worker_id?: string;
+}
+
+export interface ExecutionFinishedEvent extends EventBase {
+  type: 'execution.finished';
+  status: FinalStatus;
+  error: string | null;
+  duration_ms: number | null;
+  /** A failed attempt whose automatic retry is queued: the execution is not over yet. */
+  retry_scheduled?: boolean;
+}
+
+export interface NodeStartedEvent extends EventBase {
+  type: 'node.started';
+  node_id?: string;
+  node_name: string;
+  node_type: string;
+  run_index: number;
+  /** 0 for the first try of this node run; node-level retries (retryOnFail) count up. */
+  retry: number;
+}
+
+export interface NodeFinishedEvent extends EventBase {
+  type: 'node.finished';
+  node_id?: string;
+  node_name: string;
+  node_type: string;
+  status: Exclude<NodeStatus, 'running'>;
+  items_in: number;
+  /** Items on each output (an If node has two). */
+  items_out: number[];
+  duration_ms: number | null;
+  error: string | null;
+  run_index: number;
+  retry: number;
+}
+
+export type ExecutionEvent = ExecutionStartedEvent | ExecutionFinishedEvent | NodeStartedEvent | NodeFinishedEvent;
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** What a worker passes: seq is assigned on append; `at` defaults to now. */
+export type ExecutionEventInput = DistributiveOmit<ExecutionEvent, 'seq' | 'at'> & { at?: string };
+
+export function isFinalEvent(e: ExecutionEvent): e is ExecutionFinishedEvent {
+  return e.type === 'execution.finished' && !e.retry_scheduled;
+}
+
+function normalize(input: ExecutionEventInput): Omit<ExecutionEvent, 'seq'> {
+  const e = { ...input, at: input.at ?? new Date().toISOString() } as Omit<ExecutionEvent, 'seq'> & { error?: string | null };
+  if (typeof e.error === 'string' && e.error.length > MAX_ERROR_CHARS) e.error = e.error.slice(0, MAX_ERROR_CHARS) + '…';
+  return e;
+}
+
+/**
+ * Publish one complete event on the channel, no log append. Never throws: false when the bus
+ * is unavailable. Prefer appendAndPublish for worker events (followers need the log to replay).
+ */
+export async function publishExecutionEvent(bus: EventBus, event: ExecutionEvent): Promise<boolean> {
+  try {
+    await withTimeout(bus.publish(EXECUTION_EVENTS_CHANNEL, event), EVENT_PUBLISH_TIMEOUT_MS);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// KEYS[1] = event log; ARGV[1] = ttl, ARGV[2] = prefixed channel, ARGV[3..] = events as JSON
+// objects without seq. seq = list length after the push, so it is dense and survives attempts.
+const APPEND_AND_PUBLISH = `
+local n = redis.call('LLEN', KEYS[1])
+local out = {}
+for i = 3, #ARGV do
+  n = n + 1
+  local msg = '{"seq":' .. n .. ',' .. string.sub(ARGV[i], 2)
+  redis.call('RPUSH', KEYS[1], msg)
+  redis.call('PUBLISH', ARGV[2], msg)
+  out[#out + 1] = n
+end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return out
+`;
+
+/**
+ * Append events of ONE execution to its log and publish them, atomically (see the file header).
+ * Returns the events with their seq, or false when they could not be recorded.
+ */
+export async function appendAndPublish(
+  core: Pick<Core, 'hasRedis' | 'redis' | 'bus' | 'config'>,
+  input: ExecutionEventInput | ExecutionEventInput[],
+): Promise<ExecutionEvent[] | false> {
+  const inputs = Array.isArray(input) ? input : [input];
+  if (!inputs.length) return [];
+  const executionId = inputs[0]!.execution_id;
+  if (inputs.some((e) => e.execution_id !== executionId)) throw new Error('appendAndPublish: events of one execution per call');
+  const events = inputs.map(normalize);
+  try {
+    if (!core.hasRedis()) return await appendInProcess(await core.bus(), events);
+    const redis = await withTimeout(core.redis(), EVENT_PUBLISH_TIMEOUT_MS);
+    const channel = (core.config.get('redis_prefix') ?? '') + EXECUTION_EVENTS_CHANNEL;
+    const seqs = (await withTimeout(
+      redis.eval(APPEND_AND_PUBLISH, 1, eventLogKey(executionId), EVENT_LOG_TTL_SECONDS, channel, ...events.map((e) => JSON.stringify(e))),
+      EVENT_PUBLISH_TIMEOUT_MS,
+    )) as number[];
+    return events.map((e, i) => ({ seq: Number(seqs[i]), ...e }) as ExecutionEvent);
+  } catch {
+    return false;
+  }
+}
+
+/** The execution's recorded events, in seq order; [] when none are kept (expired, never run). */
+export async function readEventLog(core: Pick<Core, 'hasRedis' | 'redis'>, executionId: string): Promise<ExecutionEvent[]> {
+  if (!core.hasRedis()) return [...(memoryLog.get(executionId) ?? [])];
+  const redis: RedisClient = await core.redis();
+  const raw = await redis.lrange(eventLogKey(executionId), 0, -1);
+  const events: ExecutionEvent[] = [];
+  for (const line of raw) {
+    try {
+      events.push(JSON.parse(line) as ExecutionEvent);
+    } catch {
+      // A corrupt entry is skipped rather than hiding the rest of the log.
+    }
+  }
+  return events.sort((a, b) => a.seq - b.seq);
+}
+
+/**
+ * Subscribe to every execution event; the handler gets parsed events only. With Redis this uses
+ * its own subscriber connection, so a follower learns (onBroken) when the subscription drops and
+ * events may have been missed, instead of silently waiting forever.
+ */
+export async function subscribeExecutionEvents(
+  core: Pick<Core, 'hasRedis' | 'redis' | 'bus' | 'config'>,
+  handler: (e: ExecutionEvent) => void,
+  onBroken: (err: Error) => void = () => {},
+): Promise<() => Promise<void>> {
+  const deliver = (msg: unknown) => {
+    if (isExecutionEvent(msg)) handler(msg);
+  };
+  if (!core.hasRedis()) return (await core.bus()).subscribe(EXECUTION_EVENTS_CHANNEL, deliver);
+  const base = await core.redis();
+  const channel = (core.config.get('redis_prefix') ?? '') + EXECUTION_EVENTS_CHANNEL;
+  const sub = base.duplicate({ keyPrefix: undefined, lazyConnect: true, enableOfflineQueue: true, retryStrategy: () => null });
+  let lastError: Error | undefined;
+  sub.on('error', (err: Error) => {
+    lastError = err;
+  });
+  await sub.connect();
+  sub.on('message', (ch: string, raw: string) => {
+    if (ch !== channel) return;
+    try {
+      deliver(JSON.parse(raw));
+    } catch {
+      // Not ours: ignore.
+    }
+  });
+  await sub.subscribe(channel);
+  let closing = false;
+  sub.on('close', () => {
+    if (!closing) onBroken(lastError ?? new Error('connection closed'));
+  });
+  return async () => {
+    closing = true;
+    sub.disconnect();
+  };
+}
+
+export function isExecutionEvent(msg: unknown): msg is ExecutionEvent {
+  const m = msg as Partial<ExecutionEvent> | null;
+  return (
+    !!m &&
+    typeof m === 'object' &&
+    typeof m.seq === 'number' &&
+    typeof m.execution_id === 'string' &&
+    typeof m.type === 'string' &&
+    ['execution.started', 'execution.finished', 'node.started', 'node.finished'].includes(m.type)
+  );
+}
+
+// Embedded mode: one process, so the log is a bounded in-process map.
+const memoryLog = new Map<string, ExecutionEvent[]>();
+const MEMORY_LOG_EXECUTIONS = 1000;
+
+async function appendInProcess(bus: EventBus, events: Omit<ExecutionEvent, 'seq'>[]): Promise<ExecutionEvent[]> {
+  const id = events[0]!.execution_id;
+  let log = memoryLog.get(id);
+  if (!log) {
+    if (memoryLog.size >= MEMORY_LOG_EXECUTIONS) memoryLog.delete(memoryLog.keys().next().value!);
+    log = [];
+    memoryLog.set(id, log);
+  }
+  const out: ExecutionEvent[] = [];
+  for (const e of events) {
+    const full = { seq: log.length + 1, ...e } as ExecutionEvent;
+    log.push(full);
+    out.push(full);
+    await bus.publish(EXECUTION_EVENTS_CHANNEL, full);
+  }
+  return out;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+      timer.unref();
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
