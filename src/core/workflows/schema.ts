@@ -92,11 +92,10 @@ export function validateWorkflow(doc: unknown, opts: ValidateOptions = {}): Vali
       else names.set(node.name, i);
     }
     // workflow_nodes keys rows by the node's id, or its name when it has none.
-    const key = typeof node.id === 'string' && node.id !== '' ? node.id : typeof node.name === 'string' ? node.name : undefined;
-    if (key !== undefined && typeof node.id === 'string' && node.id !== '') {
-      const first = ids.get(key);
-      if (first !== undefined) err([...at, 'id'], `duplicate node id ${JSON.stringify(key)} (also nodes[${first}])`);
-      else ids.set(key, i);
+    if (typeof node.id === 'string' && node.id !== '') {
+      const first = ids.get(node.id);
+      if (first !== undefined) err([...at, 'id'], `duplicate node id ${JSON.stringify(node.id)} (also nodes[${first}])`);
+      else ids.set(node.id, i);
     }
   });
   // Nodes without an id are keyed by name: that must not collide with another node's id.

@@ -87,7 +87,7 @@ export function aggregateItems(ctx: NodeExecuteContext, legacy = false): INodeEx
     result = { json: { [destination]: list }, pairedItem: paired };
   }
 
-  if (legacy) delete result.pairedItem;
+  if (legacy && mode !== 'aggregateIndividualFields') delete result.pairedItem;
   if (!legacy && ctx.getNodeParameter('options.includeBinaries', 0, false) === true) {
     const uniqueOnly = ctx.getNodeParameter('options.keepOnlyUnique', 0, false) === true;
     result.binary = collectBinaries(items, uniqueOnly);
