@@ -14,6 +14,7 @@ import { register as registerRun } from './commands/run.js';
 import { register as registerExecutions } from './commands/executions.js';
 import { register as registerDaemon } from './commands/daemon.js';
 import { register as registerOps } from './commands/ops.js';
+import { registerEmbedded } from './commands/ops-embedded.js';
 
 export function buildProgram(): Command {
   const program = new Command('jobsprint');
@@ -59,6 +60,7 @@ Exit codes: jobsprint help exit-codes`,
     registerExecutions,
     registerDaemon,
     registerOps,
+    registerEmbedded,
   ]) {
     register(program);
   }

@@ -10,9 +10,10 @@ export function register(program: Command): void {
     .option('--to <version>', 'apply up to and including this version')
     .action(
       action(async ({ core, out, opts }) => {
-        const { runMigrations, requireDatabaseUrl } = await import('../core/db/migrate.js');
-        const url = requireDatabaseUrl(core.config.get('database_url'));
-        const ran = await runMigrations({ url, direction: 'up', to: opts.to, connectTimeoutMs: core.connectTimeoutMs });
+        const url = core.config.get('database_url');
+        const ran = url
+          ? await (await import('../core/db/migrate.js')).runMigrations({ url, direction: 'up', to: opts.to, connectTimeoutMs: core.connectTimeoutMs })
+          : await (await import('../core/db/pglite-migrate.js')).migrateEmbedded(core.config, { direction: 'up', to: opts.to });
         if (out.json) return out.printJson({ applied: ran });
         out.write(ran.length ? ran.map((m) => `applied ${m.name}`).join('\n') : 'database is up to date');
       }),
@@ -28,19 +29,16 @@ export function register(program: Command): void {
       action(async ({ core, out, opts }) => {
         const given = [opts.steps !== undefined, !!opts.all, opts.to !== undefined].filter(Boolean).length;
         if (given > 1) throw new UsageError('use only one of --steps, --all and --to');
-        const { runMigrations, requireDatabaseUrl } = await import('../core/db/migrate.js');
-        const url = requireDatabaseUrl(core.config.get('database_url'));
+        const url = core.config.get('database_url');
         if (opts.all) {
           const { confirmDestructive } = await import('./prompt.js');
           await confirmDestructive('Revert every migration? This drops all Jobsprint data.', opts.yes);
         }
-        const ran = await runMigrations({
-          url,
-          direction: 'down',
-          count: opts.all ? Infinity : (opts.steps ?? 1),
-          to: opts.to,
-          connectTimeoutMs: core.connectTimeoutMs,
-        });
+        const count = opts.all ? Infinity : (opts.steps ?? 1);
+        // Embedded: the next command migrates up again on open (see README, embedded mode).
+        const ran = url
+          ? await (await import('../core/db/migrate.js')).runMigrations({ url, direction: 'down', count, to: opts.to, connectTimeoutMs: core.connectTimeoutMs })
+          : await (await import('../core/db/pglite-migrate.js')).migrateEmbedded(core.config, { direction: 'down', count, to: opts.to });
         if (out.json) return out.printJson({ reverted: ran });
         out.write(ran.length ? ran.map((m) => `reverted ${m.name}`).join('\n') : 'nothing to revert');
       }),
@@ -50,9 +48,10 @@ export function register(program: Command): void {
     .description('list applied and pending migrations')
     .action(
       action(async ({ core, out }) => {
-        const { migrationStatus, requireDatabaseUrl } = await import('../core/db/migrate.js');
-        const url = requireDatabaseUrl(core.config.get('database_url'));
-        const rows = await migrationStatus(url, core.connectTimeoutMs);
+        const url = core.config.get('database_url');
+        const rows = url
+          ? await (await import('../core/db/migrate.js')).migrationStatus(url, core.connectTimeoutMs)
+          : await (await import('../core/db/pglite-migrate.js')).embeddedStatus(core.config);
         await out.list(rows, [
           { key: 'version' },
           { key: 'name' },

@@ -37,12 +37,17 @@ export async function requireActor(ctx: CommandContext, opts: RequireActorOption
   return { actor, scope };
 }
 
-/** Like requireActor, but returns null instead of failing when no token is stored at all. */
+/**
+ * The session's actor, or null when there is no usable session (no token, or an ended one):
+ * for commands that also work without a login, such as creating the very first user.
+ */
 export async function optionalActor(ctx: CommandContext): Promise<Actor | null> {
-  const { TokenStore } = await import('../core/auth/token-store.js');
-  const stored = await new TokenStore(ctx.core.config).read();
-  if (!stored) return null;
-  return (await requireActor(ctx)).actor;
+  try {
+    return (await requireActor(ctx)).actor;
+  } catch (err) {
+    if (err instanceof AuthError) return null;
+    throw err;
+  }
 }
 
 /** The `--user <id|email>` option, worded the same on every command that takes it. */

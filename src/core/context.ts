@@ -74,6 +74,8 @@ export class Core {
       this.onClose(() => void client.disconnect());
       return client;
     })();
+    // A failed connect is not remembered: a long-running process retries on the next call.
+    this.redisPromise.catch(() => (this.redisPromise = undefined));
     return this.redisPromise;
   }
 
@@ -92,6 +94,7 @@ export class Core {
       });
       return conn;
     })();
+    this.amqpPromise.catch(() => (this.amqpPromise = undefined));
     return this.amqpPromise;
   }
 
@@ -113,6 +116,7 @@ export class Core {
       const { memoryBackends } = await import('./services/memory-backends.js');
       return memoryBackends();
     })();
+    this.backendsPromise.catch(() => (this.backendsPromise = undefined));
     return this.backendsPromise;
   }
 

@@ -141,3 +141,17 @@ export async function endSession(core: Core, sessionId: string, userId: string, 
   await dropCachedSessions(core, [sessionId]);
   return ended;
 }
+
+/**
+ * Maintenance (the daemon's housekeeping): delete sessions that expired or ended more than
+ * `keepDays` ago. Their audit rows stay. Returns how many were deleted.
+ */
+export async function purgeOldSessions(db: Queryable, keepDays = 7): Promise<number> {
+  const { rowCount } = await db.query(
+    `DELETE FROM sessions
+      WHERE expires_at < NOW() - make_interval(days => $1)
+         OR (NOT is_active AND COALESCE((session_data->>'ended_at')::timestamptz, expires_at) < NOW() - make_interval(days => $1))`,
+    [keepDays],
+  );
+  return rowCount;
+}

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
 import { JobsprintError, ServiceUnavailableError } from '../errors.js';
 import type { KeySet } from './keys.js';
 
@@ -42,7 +42,7 @@ export class CredentialDecryptError extends JobsprintError {
   override readonly code: string = 'decrypt_failed';
   constructor(credentialId: string, reason: string) {
     super(`cannot decrypt credential ${credentialId}: ${reason}`, {
-      hint: `re-enter its secret with \`jobsprint credentials update ${credentialId} --data-stdin\``,
+      hint: `re-enter its data with \`jobsprint credentials update ${credentialId} --replace --data-stdin\``,
     });
   }
 }
@@ -50,8 +50,27 @@ export class CredentialDecryptError extends JobsprintError {
 /** The credential's KEK is not in the configured key set. Exit 6, like no key at all. */
 export function missingKeyError(credentialId: string, keyId: string | null): ServiceUnavailableError {
   return new ServiceUnavailableError('encryption keys', `cannot decrypt credential ${credentialId}: key ${keyId ?? '(none)'} not configured`, {
-    hint: `add key ${keyId ?? '(none)'} back to JOBSPRINT_ENCRYPTION_KEYS (or _FILE); \`jobsprint keys list\` shows the configured ids`,
+    hint: `add key ${keyId ?? '(none)'} back to JOBSPRINT_ENCRYPTION_KEYS (or _FILE), or re-enter the data with \`jobsprint credentials update ${credentialId} --replace --data-stdin\``,
   });
+}
+
+/**
+ * Random bytes from a pooled CSPRNG buffer: one randomFillSync per 4 KiB instead of one
+ * syscall-sized call per nonce and key (a single small randomBytes call costs more than the
+ * AES-GCM operation it feeds). Handed-out bytes are copied and wiped from the pool.
+ */
+const POOL_BYTES = 4096;
+const pool = Buffer.alloc(POOL_BYTES);
+let poolAt = POOL_BYTES;
+function randomBytes(n: number): Buffer {
+  if (poolAt + n > POOL_BYTES) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  const out = Buffer.from(pool.subarray(poolAt, poolAt + n));
+  pool.fill(0, poolAt, poolAt + n);
+  poolAt += n;
+  return out;
 }
 
 function payloadAad(b: EnvelopeBinding): Buffer {

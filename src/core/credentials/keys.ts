@@ -64,7 +64,7 @@ export function parseKeys(text: string, source: KeySource): Kek[] {
     const bytes = BASE64.test(material) ? Buffer.from(material, material.includes('-') || material.includes('_') ? 'base64url' : 'base64') : null;
     if (!bytes || bytes.length !== 32) {
       throw new ValidationError(`encryption key ${id} (${describeSource(source)}) is not 32 bytes of base64`, {
-        hint: 'generate one with `jobsprint keys generate` or `openssl rand -base64 32`',
+        hint: 'generate one with `openssl rand -base64 32`',
       });
     }
     if (keys.some((k) => k.id === id)) throw new ValidationError(`encryption key id ${id} appears twice (${describeSource(source)})`);

@@ -35,6 +35,8 @@ export const CREDENTIAL_FIELDS: Record<CredentialType, FieldSpec[]> = {
     { name: 'accessTokenUrl', required: true, secret: false, description: 'token endpoint URL' },
     { name: 'authUrl', required: false, secret: false, description: 'authorization endpoint URL' },
     { name: 'scope', required: false, secret: false, description: 'scopes, space-separated' },
+    { name: 'grantType', required: false, secret: false, description: 'authorizationCode (default) or clientCredentials' },
+    { name: 'authentication', required: false, secret: false, description: 'client authentication: header (default) or body' },
     // Access and refresh tokens live here, inside the encrypted payload, never in the
     // oauth_access_token / oauth_refresh_token columns.
     { name: 'oauthTokenData', required: false, secret: true, kind: 'object', description: 'token bundle {access_token, refresh_token, expires_at}' },
@@ -47,7 +49,8 @@ export const N8N_TYPE_ALIASES: Record<string, CredentialType> = {
   httpHeaderAuth: 'header_auth',
   httpBearerAuth: 'bearer',
   oAuth2Api: 'oauth2',
-  httpQueryAuth: 'api_key',
+  // n8n's query auth holds the same {name, value} pair, sent as a query parameter.
+  httpQueryAuth: 'header_auth',
 };
 
 export type CredentialData = Record<string, unknown>;

@@ -43,6 +43,7 @@ function procStart(pid: number): string | undefined {
 }
 
 function isAlive(holder: LockHolder): boolean {
+  if (!Number.isInteger(holder.pid) || holder.pid <= 0) return false;
   if (holder.hostname !== hostname()) return true; // cannot tell: assume it is
   try {
     process.kill(holder.pid, 0);

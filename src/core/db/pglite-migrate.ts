@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { Config } from '../config.js';
 import { UsageError, JobsprintError } from '../errors.js';
 import { MIGRATIONS_DIR, MIGRATIONS_TABLE, MigrationError, listMigrationFiles, type MigrationFile, type MigrationStatus } from './migrate.js';
 
@@ -83,4 +84,26 @@ export async function autoMigrate(client: pg.ClientBase, dir?: string): Promise<
   const status = await embeddedMigrationStatus(client, dir);
   if (status.every((s) => s.applied)) return [];
   return runEmbeddedMigrations(client, { direction: 'up', dir });
+}
+
+/** `db migrate` / `db rollback` on the embedded database (opened without auto-migrating). */
+export async function migrateEmbedded(config: Config, opts: EmbeddedMigrateOptions): Promise<MigrationFile[]> {
+  const { openEmbedded } = await import('./embedded.js');
+  const db = await openEmbedded(config, { migrate: false });
+  try {
+    return await db.withClient((client) => runEmbeddedMigrations(client, opts));
+  } finally {
+    await db.close();
+  }
+}
+
+/** `db status` on the embedded database. */
+export async function embeddedStatus(config: Config): Promise<MigrationStatus[]> {
+  const { openEmbedded } = await import('./embedded.js');
+  const db = await openEmbedded(config, { migrate: false });
+  try {
+    return await db.withClient((client) => embeddedMigrationStatus(client));
+  } finally {
+    await db.close();
+  }
 }

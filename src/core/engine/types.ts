@@ -206,7 +206,7 @@ export interface NodeExecuteContext {
   /** Node-level persistent context for loops (SplitInBatches). Survives across runs of the node. */
   getNodeContext(): IDataObject;
   /** Runs JavaScript in the execution's sandbox (Code/Function nodes). */
-  runCode(request: CodeRunRequest): Promise<unknown>;
+  runCode(request: CodeRunRequest): Promise<INodeExecutionData[]>;
   /** Executes another workflow (executeWorkflow node). */
   executeSubWorkflow(wf: WorkflowDefinition, items: INodeExecutionData[], opts?: { waitForSubWorkflow?: boolean }): Promise<INodeExecutionData[][] | null>;
   loadWorkflow?(id: string): Promise<WorkflowDefinition>;
@@ -237,6 +237,10 @@ export interface NodeType {
   inputs?: (node: INode) => number;
   /** Entry point (trigger) node */
   trigger?: boolean;
+  /** Entry point that n8n starts only via HTTP (webhook, form): lowest start priority. */
+  webhookLike?: boolean;
+  /** v1 order: inputs that must have data before a waiting multi-input node may run. */
+  requiredInputs?: (node: INode) => number | number[] | undefined;
   /** Purely visual (sticky notes): never executed, never in run data. */
   ignored?: boolean;
   /** Return null when the node produced nothing (n8n: no output). */

@@ -27,8 +27,8 @@ import type { RedisClient } from '../services/redis.js';
 export const EXECUTION_EVENTS_CHANNEL = 'channel:workflow:execution_updated';
 /** How long an execution's event log outlives its last event. */
 export const EVENT_LOG_TTL_SECONDS = 24 * 3600;
-/** A worker never waits longer than this on Redis for one event. */
-export const EVENT_PUBLISH_TIMEOUT_MS = 1000;
+/** A worker never waits longer than this on a Redis command for events (connecting has its own timeout). */
+export const EVENT_PUBLISH_TIMEOUT_MS = 2000;
 /** Error messages in events are cut to this many characters. */
 const MAX_ERROR_CHARS = 2000;
 
@@ -151,7 +151,7 @@ export async function appendAndPublish(
   const events = inputs.map(normalize);
   try {
     if (!core.hasRedis()) return await appendInProcess(await core.bus(), events);
-    const redis = await withTimeout(core.redis(), EVENT_PUBLISH_TIMEOUT_MS);
+    const redis = await core.redis();
     const channel = (core.config.get('redis_prefix') ?? '') + EXECUTION_EVENTS_CHANNEL;
     const seqs = (await withTimeout(
       redis.eval(APPEND_AND_PUBLISH, 1, eventLogKey(executionId), EVENT_LOG_TTL_SECONDS, channel, ...events.map((e) => JSON.stringify(e))),
@@ -163,11 +163,14 @@ export async function appendAndPublish(
   }
 }
 
-/** The execution's recorded events, in seq order; [] when none are kept (expired, never run). */
-export async function readEventLog(core: Pick<Core, 'hasRedis' | 'redis'>, executionId: string): Promise<ExecutionEvent[]> {
-  if (!core.hasRedis()) return [...(memoryLog.get(executionId) ?? [])];
+/**
+ * The execution's recorded events with seq > afterSeq, in seq order; [] when none are kept
+ * (expired, never run). seq n sits at list index n-1, so a follower re-reads only the tail.
+ */
+export async function readEventLog(core: Pick<Core, 'hasRedis' | 'redis'>, executionId: string, afterSeq = 0): Promise<ExecutionEvent[]> {
+  if (!core.hasRedis()) return (memoryLog.get(executionId) ?? []).filter((e) => e.seq > afterSeq);
   const redis: RedisClient = await core.redis();
-  const raw = await redis.lrange(eventLogKey(executionId), 0, -1);
+  const raw = await redis.lrange(eventLogKey(executionId), Math.max(0, afterSeq), -1);
   const events: ExecutionEvent[] = [];
   for (const line of raw) {
     try {
@@ -176,7 +179,7 @@ export async function readEventLog(core: Pick<Core, 'hasRedis' | 'redis'>, execu
       // A corrupt entry is skipped rather than hiding the rest of the log.
     }
   }
-  return events.sort((a, b) => a.seq - b.seq);
+  return events.filter((e) => e.seq > afterSeq).sort((a, b) => a.seq - b.seq);
 }
 
 /**

@@ -86,7 +86,7 @@ export class RedisEventBus implements EventBus {
 
   async subscribe(channel: string, handler: (message: any) => void): Promise<Unsubscribe> {
     if (!this.sub) {
-      this.sub = this.r.duplicate({ keyPrefix: undefined });
+      this.sub = this.r.duplicate({ keyPrefix: undefined, enableOfflineQueue: true, lazyConnect: false });
       this.sub.on('error', () => {});
       this.sub.on('message', (ch: string, raw: string) => {
         const set = this.handlers.get(ch);

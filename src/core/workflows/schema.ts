@@ -107,7 +107,27 @@ export function validateWorkflow(doc: unknown, opts: ValidateOptions = {}): Vali
 
   checkConnections(doc.connections, names, err);
   checkPinData(doc.pinData, names, err, warn);
+  const nul = findNul(doc, []);
+  if (nul) err(nul, 'contains a \\u0000 character, which PostgreSQL cannot store in JSON; remove it');
   return { errors, warnings };
+}
+
+/** The path of the first string or key holding U+0000 (jsonb rejects it). */
+function findNul(v: unknown, path: Path): Path | null {
+  if (typeof v === 'string') return v.includes('\u0000') ? path : null;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const p = findNul(v[i], [...path, i]);
+      if (p) return p;
+    }
+  } else if (isObject(v)) {
+    for (const [k, x] of Object.entries(v)) {
+      if (k.includes('\u0000')) return [...path, k];
+      const p = findNul(x, [...path, k]);
+      if (p) return p;
+    }
+  }
+  return null;
 }
 
 type Report = (path: Path, message: string) => void;

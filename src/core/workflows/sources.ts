@@ -104,21 +104,101 @@ function addDocument(result: ReadResult, label: string, fallbackName: string, te
   }
 }
 
-/** JSON.parse with the error position turned into line:column. */
+/** JSON.parse, with a syntax error located as line:column (V8's message may quote the whole input). */
 export function parseJson(text: string): { value: unknown } | { error: string } {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   if (!body.trim()) return { error: 'invalid JSON: the input is empty' };
   try {
     return { value: JSON.parse(body) };
-  } catch (e) {
-    const msg = (e as Error).message;
-    const pos = /position (\d+)/.exec(msg);
-    if (pos) {
-      const before = body.slice(0, Number(pos[1]));
-      const line = before.split('\n').length;
-      const col = Number(pos[1]) - before.lastIndexOf('\n');
-      return { error: `invalid JSON at line ${line}, column ${col}: ${msg.replace(/ in JSON at position \d+.*$/, '').replace(/\s*\(line \d+ column \d+\)$/, '')}` };
+  } catch {
+    const at = locateJsonError(body);
+    if (at === null) return { error: 'invalid JSON' };
+    const before = body.slice(0, at);
+    const line = before.split('\n').length;
+    const col = at - before.lastIndexOf('\n');
+    const what = at >= body.length ? 'unexpected end of input' : `unexpected ${JSON.stringify(body.slice(at, at + 1))}`;
+    return { error: `invalid JSON at line ${line}, column ${col}: ${what}` };
+  }
+}
+
+/** Offset of the first syntax error (RFC 8259), or null if none is found. Only run after JSON.parse failed. */
+export function locateJsonError(s: string): number | null {
+  let i = 0;
+  const ws = () => {
+    while (i < s.length && (s[i] === ' ' || s[i] === '\t' || s[i] === '\n' || s[i] === '\r')) i++;
+  };
+  class Bad extends Error {}
+  const fail = (): never => {
+    throw new Bad();
+  };
+  const literal = (word: string) => {
+    for (const ch of word) if (s[i++] !== ch) return void (i--, fail());
+  };
+  const string = () => {
+    i++; // opening quote
+    for (;;) {
+      if (i >= s.length) fail();
+      const c = s.charCodeAt(i);
+      if (c === 0x22) return void i++;
+      if (c < 0x20) fail();
+      if (c === 0x5c) {
+        i++;
+        if (s[i] === 'u') {
+          for (let k = 1; k <= 4; k++) if (!/[0-9a-fA-F]/.test(s[i + k] ?? '')) return void ((i += k), fail());
+          i += 5;
+        } else if ('"\\/bfnrt'.includes(s[i] ?? 'x')) i++;
+        else fail();
+      } else i++;
     }
-    return { error: `invalid JSON: ${msg}` };
+  };
+  const number = () => {
+    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(s.slice(i, i + 400));
+    if (!m || !m[0] || m[0] === '-') fail();
+    i += m![0].length;
+  };
+  const value = (): void => {
+    ws();
+    const c = s[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (s[i] === '}') return void i++;
+      for (;;) {
+        ws();
+        if (s[i] !== '"') fail();
+        string();
+        ws();
+        if (s[i] !== ':') fail();
+        i++;
+        value();
+        ws();
+        if (s[i] === ',') i++;
+        else if (s[i] === '}') return void i++;
+        else fail();
+      }
+    } else if (c === '[') {
+      i++;
+      ws();
+      if (s[i] === ']') return void i++;
+      for (;;) {
+        value();
+        ws();
+        if (s[i] === ',') i++;
+        else if (s[i] === ']') return void i++;
+        else fail();
+      }
+    } else if (c === '"') string();
+    else if (c === 't') literal('true');
+    else if (c === 'f') literal('false');
+    else if (c === 'n') literal('null');
+    else if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) number();
+    else fail();
+  };
+  try {
+    value();
+    ws();
+    return i < s.length ? i : null;
+  } catch (e) {
+    return e instanceof Bad ? i : null;
   }
 }

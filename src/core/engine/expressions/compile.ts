@@ -158,7 +158,7 @@ export function splitTemplate(tpl: string): Chunk[] {
     i = at + 2;
   }
   if (buf) chunks.push({ type: 'text', text: buf });
-  return chunks.filter((c, idx) => c.type === 'code' || c.text !== '' || idx === 0);
+  return chunks.filter((c) => c.type === 'code' || c.text !== '');
 }
 
 function declarations(code: string): string {
@@ -195,10 +195,13 @@ export function parseExpression(value: string): ParsedExpression {
     p = { kind: 'literal', value: chunks.map((c) => c.text).join('') };
   } else if (chunks.length === 1 && codeChunks.length === 1) {
     const code = cleanCode(codeChunks[0].text);
-    p = { kind: 'code', body: `${declarations(code)}return (\n${code || 'undefined'}\n);` };
+    p = { kind: 'code', body: `${declarations(code)}try { return (\n${code || 'undefined'}\n); } catch (e) { return __S.fail(e); }` };
   } else {
     const all = codeChunks.map((c) => cleanCode(c.text));
-    const parts = chunks.map((c) => (c.type === 'text' ? JSON.stringify(c.text) : `__S.str((\n${cleanCode(c.text) || 'undefined'}\n))`));
+    // riot-tmpl (n8n) evaluates each chunk on its own: a failing chunk renders as ''
+    const parts = chunks.map((c) =>
+      c.type === 'text' ? JSON.stringify(c.text) : `__S.str((() => { try { return (\n${cleanCode(c.text) || 'undefined'}\n); } catch (e) { return __S.fail(e); } })())`,
+    );
     p = { kind: 'code', body: `${declarations(all.join('\n'))}return ${parts.join(' + ')};` };
   }
   if (cache.size > 20000) cache.clear();
@@ -212,5 +215,5 @@ export function isExpression(v: unknown): v is string {
 
 /** Wraps user JavaScript (Code/Function nodes) so stack frames report 'Code:<line>'. */
 export function wrapUserCode(code: string, params: string): string {
-  return `(async function (${params}) {${rewriteExtensionCalls(code)}\n})\n//# sourceURL=Code`;
+  return `(async function (${params}) {return (async () => {${rewriteExtensionCalls(code)}\n})();})\n//# sourceURL=Code`;
 }

@@ -322,7 +322,15 @@ export function installDataRuntime(G, H, RT) {
           },
         },
       }),
-      env: () => F.env,
+      env: () =>
+        new Proxy(F.env, {
+          get(t, k) {
+            if (typeof k !== 'string') return undefined;
+            if (Object.prototype.hasOwnProperty.call(t, k)) return t[k];
+            if (k === 'toJSON' || k === 'then') return undefined;
+            throw ExprErr(`access to env var "${k}" denied`, 'Only environment variables on the allowlist (envAllowlist) are visible to workflows');
+          },
+        }),
       vars: () => ({}),
       secrets: () => ({}),
       parameter: () => F.node.parameters,
@@ -346,6 +354,14 @@ export function installDataRuntime(G, H, RT) {
       },
       getStaticData: (type) => RT.getStaticData(type),
       str: (v) => RT.str(v),
+      // n8n (riot-tmpl) swallows ordinary JS errors inside {{ }} (value becomes undefined);
+      // data-proxy errors, extension errors and resource exhaustion still fail the node.
+      fail: (e) => {
+        const name = e && e.name;
+        if (name === 'ExpressionError' || name === 'ExpressionExtensionError' || name === 'SandboxSizeError' || name === 'SecurityError') throw e;
+        if (e instanceof RangeError && /call stack/i.test(String(e.message))) throw e;
+        return undefined;
+      },
     };
     return S;
   }

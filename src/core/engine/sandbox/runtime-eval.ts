@@ -7,6 +7,9 @@
 export function installEvalRuntime(G, H, RT, LIMITS) {
   const fns = [];
   const codeFns = [];
+  // captured before the security patches replace the global code-generation entry points
+  const OrigFunction = Function;
+  const origEval = eval;
   const MAXR = LIMITS.maxResultBytes;
 
   function tooBig(n) {
@@ -34,7 +37,7 @@ export function installEvalRuntime(G, H, RT, LIMITS) {
   RT.toOut = toOut;
 
   RT.compile = function (id, src) {
-    fns[id] = new Function('__S', src);
+    fns[id] = new OrigFunction('__S', src);
   };
   RT.ev = function (id, i) {
     RT.setIndex(i);
@@ -45,6 +48,22 @@ export function installEvalRuntime(G, H, RT, LIMITS) {
     const S = RT.S;
     const out = new Array(ids.length);
     for (let k = 0; k < ids.length; k++) out[k] = toOut(fns[ids[k]](S));
+    return out;
+  };
+  // Evaluates `ids` for items [from, to) in one crossing; failures are recorded per item.
+  RT.evChunk = function (ids, from, to) {
+    const S = RT.S;
+    const out = [];
+    for (let i = from; i < to; i++) {
+      RT.setIndex(i);
+      try {
+        const vals = new Array(ids.length);
+        for (let k = 0; k < ids.length; k++) vals[k] = toOut(fns[ids[k]](S));
+        out.push(vals);
+      } catch (e) {
+        out.push({ __err: [String((e && e.name) || 'Error'), String((e && e.message) || e), e && e.description !== undefined ? String(e.description) : null] });
+      }
+    }
     return out;
   };
   RT.evItems = function (id, n) {
@@ -98,7 +117,7 @@ export function installEvalRuntime(G, H, RT, LIMITS) {
   }
 
   RT.compileCode = function (id, src) {
-    codeFns[id] = (0, eval)(src);
+    codeFns[id] = origEval(src);
   };
 
   const ALLOWED_KEYS = new Set(['json', 'binary', 'pairedItem', 'error', 'index']);

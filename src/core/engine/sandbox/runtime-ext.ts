@@ -326,9 +326,12 @@ export function installExtensions(G, H) {
     Object.defineProperty(Object.prototype, '__x_' + name, {
       value: function (...args) {
         const self = this instanceof String || this instanceof Number || this instanceof Boolean ? this.valueOf() : this;
+        const kind = kindOf(self);
+        const impl = kinds[kind][name];
+        // n8n's date extensions take (amount, unit); Luxon's own plus/minus take objects
+        if (impl && kind === 'date' && (name === 'plus' || name === 'minus') && typeof args[0] !== 'object') return impl(self, ...args);
         const nat = self[name];
         if (typeof nat === 'function') return nat.apply(self, args);
-        const impl = kinds[kindOf(self)][name];
         if (impl) return impl(self, ...args);
         throw new TypeError(`${name} is not a function`);
       },

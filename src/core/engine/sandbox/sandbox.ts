@@ -6,6 +6,7 @@ import ivm from 'isolated-vm';
 import { installDataRuntime } from './runtime-data.js';
 import { installEvalRuntime } from './runtime-eval.js';
 import { installExtensions } from './runtime-ext.js';
+import { installWebGlobals } from './runtime-web.js';
 import { ExecutionCanceledError, SandboxError } from '../errors.js';
 import type { SandboxOptions } from '../types.js';
 
@@ -42,19 +43,28 @@ const BOOT = `(function (G, LIMITS) {
     if (k.startsWith('__h_')) { H[k.slice(4)] = G[k]; delete G[k]; }
   }
   const RT = {};
+  (${installWebGlobals.toString()})(G, H);
   (${installDataRuntime.toString()})(G, H, RT);
   (${installEvalRuntime.toString()})(G, H, RT, LIMITS);
   RT.extNames = (${installExtensions.toString()})(G, H);
   G.DateTime = G.luxon.DateTime; G.Duration = G.luxon.Duration; G.Interval = G.luxon.Interval;
+  // Defence in depth (the isolate is the boundary): no code generation from user code,
+  // so constructor chains like this.constructor.constructor('...') fail loudly.
+  const deny = (what) => { const e = new Error(what + ' is not allowed in the sandbox'); e.name = 'SecurityError'; throw e; };
+  const ctors = [Function, (async function () {}).constructor, (function* () {}).constructor, (async function* () {}).constructor];
+  for (const C of ctors) Object.defineProperty(C.prototype, 'constructor', { get() { deny('Access to the Function constructor'); }, set() {}, configurable: false });
+  G.Function = new Proxy(Function, { apply() { deny('Calling Function()'); }, construct() { deny('new Function()'); } });
+  G.eval = function () { deny('eval()'); };
   return RT;
 })`;
 
 type Fn = ivm.Reference<(...args: any[]) => any>;
 
 interface Generation {
+  hostRef: { h: SandboxHost | null };
   isolate: ivm.Isolate;
   context: ivm.Context;
-  fns: Record<'compile' | 'ev' | 'evMany' | 'evItems' | 'setFrame' | 'compileCode' | 'runCode' | 'runCodeItem', Fn>;
+  fns: Record<'compile' | 'ev' | 'evMany' | 'evItems' | 'evChunk' | 'setFrame' | 'compileCode' | 'runCode' | 'runCodeItem', Fn>;
   exprIds: Map<string, number>;
   codeIds: Map<string, number>;
   frameKey: unknown;
@@ -82,44 +92,10 @@ export class Sandbox {
 
   private create(): Generation {
     if (this.disposed) throw new ExecutionCanceledError();
-    const isolate = new ivm.Isolate({ memoryLimit: this.opts.memoryLimitMb });
-    const context = isolate.createContextSync();
-    const g = context.global;
-    g.setSync('globalThis', g.derefInto());
-    const src = libs();
-    for (const name of ['luxon', 'jmespath'] as const) {
-      const script = isolate.compileScriptSync(src[name], { filename: `${name}.js`, cachedData: cachedData[name], produceCachedData: !cachedData[name] } as any);
-      if (!cachedData[name] && (script as any).cachedData) cachedData[name] = (script as any).cachedData;
-      script.runSync(context);
-      script.release();
-    }
-    const h = this.host;
-    const cb = (f: (...a: any[]) => any) => new ivm.Callback(f);
-    g.setSync('__h_getRun', cb((n: string, r: number) => h.getRun(String(n), Number(r))));
-    g.setSync('__h_runCount', cb((n: string) => h.runCount(String(n))));
-    g.setSync('__h_connIndex', cb((d: string, s: string) => h.connIndex(String(d), String(s))));
-    g.setSync('__h_nodeParams', cb((n: string) => h.nodeParams(String(n))));
-    g.setSync('__h_nodeContext', cb((n: string) => h.nodeContext(String(n))));
-    g.setSync('__h_getStaticData', cb((t: string) => h.getStaticData(String(t))));
-    g.setSync('__h_log', cb((l: string, m: string) => h.log(String(l), String(m))));
-    g.setSync('__h_hash', cb((algo: string, s: string) => hashString(String(algo), String(s))));
-    g.setSync('__h_b64', cb((s: string, dir: string) => (dir === 'enc' ? Buffer.from(String(s), 'utf8').toString('base64') : Buffer.from(String(s), 'base64').toString('utf8'))));
-    const boot = context.evalSync(BOOT, { reference: true }) as ivm.Reference<any>;
-    const rt = boot.applySync(undefined, [g.derefInto(), new ivm.ExternalCopy({ maxResultBytes: this.opts.maxResultBytes }).copyInto()], {
-      result: { reference: true },
-    }) as ivm.Reference<any>;
-    const get = (k: string) => rt.getSync(k, { reference: true }) as Fn;
-    const fns = {
-      compile: get('compile'),
-      ev: get('ev'),
-      evMany: get('evMany'),
-      evItems: get('evItems'),
-      setFrame: get('setFrame'),
-      compileCode: get('compileCode'),
-      runCode: get('runCode'),
-      runCodeItem: get('runCodeItem'),
-    };
-    return { isolate, context, fns, exprIds: new Map(), codeIds: new Map(), frameKey: undefined };
+    const gen = takePooled(this.opts) ?? createGeneration(this.opts);
+    gen.hostRef.h = this.host;
+    schedulePoolRefill(this.opts);
+    return gen;
   }
 
   private ensure(): Generation {
@@ -156,6 +132,19 @@ export class Sandbox {
     const g = this.ensure();
     const out = this.call(g, g.fns.evMany, [ids, itemIndex], this.opts.expressionTimeoutMs) as unknown[];
     return out.map(decode);
+  }
+
+  /** Per item in [from, to): decoded values, or an Error for items whose evaluation threw. */
+  evaluateChunk(ids: number[], from: number, to: number): Array<unknown[] | Error> {
+    const g = this.ensure();
+    const out = this.call(g, g.fns.evChunk, [ids, from, to], this.opts.expressionTimeoutMs) as Array<unknown[] | { __err: [string, string, string | null] }>;
+    return out.map((r) => {
+      if (Array.isArray(r)) return r.map(decode);
+      const e = new Error(r.__err[1].replace(/__x_/g, ''));
+      e.name = r.__err[0];
+      if (r.__err[2] !== null) (e as any).description = r.__err[2];
+      return e;
+    });
   }
 
   evaluateItems(id: number, count: number): unknown[] {
@@ -230,9 +219,113 @@ export class Sandbox {
   }
 }
 
+function createGeneration(opts: Required<SandboxOptions>): Generation {
+const hostRef: { h: SandboxHost | null } = { h: null };
+  const isolate = new ivm.Isolate({ memoryLimit: opts.memoryLimitMb });
+  const context = isolate.createContextSync();
+  const g = context.global;
+  g.setSync('globalThis', g.derefInto());
+  const src = libs();
+  for (const name of ['luxon', 'jmespath'] as const) {
+    const script = isolate.compileScriptSync(src[name], { filename: `${name}.js`, cachedData: cachedData[name], produceCachedData: !cachedData[name] } as any);
+    if (!cachedData[name] && (script as any).cachedData) cachedData[name] = (script as any).cachedData;
+    script.runSync(context);
+    script.release();
+  }
+  const h = new Proxy({} as SandboxHost, { get: (_t, k) => (hostRef.h as any)?.[k] ?? (() => '') });
+  const cb = (f: (...a: any[]) => any) => new ivm.Callback(f);
+  g.setSync('__h_getRun', cb((n: string, r: number) => h.getRun(String(n), Number(r))));
+  g.setSync('__h_runCount', cb((n: string) => h.runCount(String(n))));
+  g.setSync('__h_connIndex', cb((d: string, s: string) => h.connIndex(String(d), String(s))));
+  g.setSync('__h_nodeParams', cb((n: string) => h.nodeParams(String(n))));
+  g.setSync('__h_nodeContext', cb((n: string) => h.nodeContext(String(n))));
+  g.setSync('__h_getStaticData', cb((t: string) => h.getStaticData(String(t))));
+  g.setSync('__h_log', cb((l: string, m: string) => h.log(String(l), String(m))));
+  g.setSync('__h_hash', cb((algo: string, s: string) => hashString(String(algo), String(s))));
+  g.setSync('__h_b64', cb((s: string, dir: string) => b64(String(s), String(dir))));
+  g.setSync('__h_url', cb((u: string, base: string) => parseUrl(String(u), String(base))));
+  const boot = context.evalSync(BOOT, { reference: true }) as ivm.Reference<any>;
+  const rt = boot.applySync(undefined, [g.derefInto(), new ivm.ExternalCopy({ maxResultBytes: opts.maxResultBytes }).copyInto()], {
+    result: { reference: true },
+  }) as ivm.Reference<any>;
+  const get = (k: string) => rt.getSync(k, { reference: true }) as Fn;
+  const fns = {
+    compile: get('compile'),
+    ev: get('ev'),
+    evMany: get('evMany'),
+    evItems: get('evItems'),
+    evChunk: get('evChunk'),
+    setFrame: get('setFrame'),
+    compileCode: get('compileCode'),
+    runCode: get('runCode'),
+    runCodeItem: get('runCodeItem'),
+  };
+  return { hostRef, isolate, context, fns, exprIds: new Map(), codeIds: new Map(), frameKey: undefined };
+}
+
+
+// A few fresh (never used) isolates are prepared in the background so an execution does
+// not pay isolate + Luxon + runtime start-up (~40 ms) on its critical path.
+let POOL_SIZE = Math.max(0, Number(process.env.JOBSPRINT_SANDBOX_POOL ?? 0));
+
+/** Long-running hosts (worker daemon) can keep n fresh isolates ready; 0 (default) disables. */
+export function setSandboxPoolSize(n: number): void {
+  POOL_SIZE = Math.max(0, Math.floor(n));
+  if (POOL_SIZE === 0) for (const list of pool.values()) while (list.length) list.pop()!.isolate.dispose();
+  else schedulePoolRefill({ ...DEFAULT_SANDBOX });
+}
+const pool = new Map<string, Generation[]>();
+const refilling = new Set<string>();
+const poolKey = (o: Required<SandboxOptions>) => `${o.memoryLimitMb}:${o.maxResultBytes}`;
+
+function takePooled(opts: Required<SandboxOptions>): Generation | undefined {
+  const list = pool.get(poolKey(opts));
+  while (list?.length) {
+    const g = list.pop()!;
+    if (!g.isolate.isDisposed) return g;
+  }
+  return undefined;
+}
+
+function schedulePoolRefill(opts: Required<SandboxOptions>): void {
+  const key = poolKey(opts);
+  if (POOL_SIZE === 0 || refilling.has(key)) return;
+  refilling.add(key);
+  setTimeout(() => {
+    refilling.delete(key);
+    const list = pool.get(key) ?? [];
+    pool.set(key, list);
+    try {
+      while (list.length < POOL_SIZE) list.push(createGeneration(opts));
+    } catch {
+      /* best effort */
+    }
+  }, 0).unref();
+}
+
 function decode(v: unknown): unknown {
   if (Array.isArray(v)) return JSON.parse(v[0] as string);
   return v;
+}
+
+function b64(s: string, dir: string): string {
+  if (dir === 'enc') return Buffer.from(s, 'utf8').toString('base64');
+  if (dir === 'dec') return Buffer.from(s, 'base64').toString('utf8');
+  if (dir === 'latin1enc') {
+    if (/[^\u0000-\u00ff]/.test(s)) throw new Error('Invalid character');
+    return Buffer.from(s, 'latin1').toString('base64');
+  }
+  return Buffer.from(s, 'base64').toString('latin1');
+}
+
+function parseUrl(u: string, base: string): string {
+  try {
+    const x = base ? new URL(u, base) : new URL(u);
+    const { href, origin, protocol, username, password, host, hostname, port, pathname, search, hash } = x;
+    return JSON.stringify({ href, origin, protocol, username, password, host, hostname, port, pathname, search, hash });
+  } catch {
+    return '';
+  }
 }
 
 function hashString(algo: string, s: string): string {

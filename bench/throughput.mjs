@@ -1,0 +1,239 @@
+#!/usr/bin/env node
+/**
+ * Execution pipeline throughput and latency (issue 8).
+ *
+ *   node bench/throughput.mjs [--n 2000] [--concurrency 64] [--rate 0] [--engine real|noop] [--daemons 1]
+ *
+ * Enqueues N executions of manual trigger → Set → If (through the product's enqueue path:
+ * tenant transaction + audit rows, publisher confirms), with one or more daemons consuming,
+ * then reports executions/s sustained and the enqueue → final-state latency percentiles, and
+ * verifies every row, node row and counter. --rate R offers R executions/s (0 = as fast as
+ * enqueue goes, i.e. a backlog). --engine noop replaces the workflow engine with a stub that
+ * emits the same three node events, to measure the pipeline alone. Prints one JSON document.
+ *
+ * Needs the build (npx tsc -p tsconfig.build.json) and PostgreSQL, RabbitMQ and Redis; it
+ * creates and drops its own database (JOBSPRINT_BENCH_PG, default postgres://postgres@127.0.0.1:5432).
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+
+const root = new URL('..', import.meta.url);
+const dist = (p) => new URL(`dist/${p}`, root).href;
+const { values } = parseArgs({
+  options: {
+    n: { type: 'string', default: '2000' },
+    concurrency: { type: 'string', default: '64' },
+    rate: { type: 'string', default: '0' },
+    engine: { type: 'string', default: 'real' },
+    daemons: { type: 'string', default: '1' },
+    batch: { type: 'string', default: '200' },
+    child: { type: 'boolean', default: false },
+  },
+});
+
+if (values.child) await runChildDaemon();
+else await main();
+
+/** A daemon process: the product's startDaemon, optionally with the stub engine. */
+async function runChildDaemon() {
+  const { Core } = await import(dist('core/context.js'));
+  const { startDaemon } = await import(dist('core/executions/daemon.js'));
+  const core = new Core({ longRunning: true });
+  const noop = async (wf, opts) => {
+    const t = Date.now();
+    const runData = {};
+    let items = (opts.input ?? [{}]).map((j) => ({ json: j }));
+    for (const node of wf.nodes) {
+      opts.onEvent?.({ type: 'nodeStart', executionId: opts.executionId, node: node.name, nodeType: node.type, runIndex: 0, itemsIn: [items.length], time: Date.now() });
+      runData[node.name] = [{ startTime: Date.now(), executionTime: 0, source: [], data: { main: [items] }, executionStatus: 'success' }];
+      opts.onEvent?.({ type: 'nodeEnd', executionId: opts.executionId, node: node.name, nodeType: node.type, runIndex: 0, status: 'success', itemsIn: [items.length], itemsOut: [items.length], durationMs: 0 });
+    }
+    return { status: 'success', runData, lastNodeExecuted: wf.nodes.at(-1).name, startedAt: t, stoppedAt: Date.now(), executionId: opts.executionId };
+  };
+  const daemon = await startDaemon(core, {
+    concurrency: Number(process.env.BENCH_CONCURRENCY),
+    logLevel: 'warn',
+    engine: process.env.BENCH_ENGINE === 'noop' ? noop : undefined,
+  });
+  process.stdout.write('READY\n');
+  process.on('SIGTERM', async () => {
+    await daemon.stop(5000);
+    await core.close();
+    process.exit(0);
+  });
+}
+
+async function main() {
+  const N = Number(values.n);
+  const C = Number(values.concurrency);
+  const rate = Number(values.rate);
+  const batch = Number(values.batch);
+  const base = process.env.JOBSPRINT_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432';
+  const id = randomBytes(4).toString('hex');
+  const dbName = `jobsprint_bench_${id}`;
+  const admin = new pg.Client({ connectionString: `${base}/postgres` });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  const url = `${base}/${dbName}`;
+  const env = {
+    ...process.env,
+    JOBSPRINT_DATABASE_URL: url,
+    JOBSPRINT_AMQP_URL: process.env.JOBSPRINT_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+    JOBSPRINT_REDIS_URL: process.env.JOBSPRINT_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    JOBSPRINT_AMQP_PREFIX: `jobsprint-bench-${id}`,
+    JOBSPRINT_REDIS_PREFIX: `bench:${id}:`,
+  };
+  const children = [];
+  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  let report;
+  try {
+    const { runMigrations } = await import(dist('core/db/migrate.js'));
+    await runMigrations({ url, direction: 'up' });
+    const user = (await pool.query(`INSERT INTO users (email, username, password_hash) VALUES ('bench@example.com', 'bench', 'x') RETURNING id`)).rows[0].id;
+    const { setIfWorkflow } = await workflowFixture();
+    const wf = (await pool.query(`INSERT INTO workflows (user_id, name, definition) VALUES ($1, 'bench', $2) RETURNING id`, [user, JSON.stringify(setIfWorkflow)])).rows[0].id;
+
+    for (let i = 0; i < Number(values.daemons); i++) {
+      const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+      const child = spawn(process.execPath, [...profile, fileURLToPath(import.meta.url), '--child'], {
+        env: { ...env, BENCH_CONCURRENCY: String(C), BENCH_ENGINE: values.engine },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      children.push(child);
+      await new Promise((resolve, reject) => {
+        child.stdout.on('data', (d) => String(d).includes('READY') && resolve());
+        child.on('exit', (code) => reject(new Error(`daemon exited ${code}`)));
+      });
+    }
+
+    const { Config } = await import(dist('core/config.js'));
+    const { Core } = await import(dist('core/context.js'));
+    const { openExecutionQueue } = await import(dist('core/executions/open-queue.js'));
+    const { enqueueExecutions } = await import(dist('core/executions/enqueue.js'));
+    const core = new Core({ config: new Config(env) });
+    const db = await core.db();
+    const queue = await openExecutionQueue(core, { role: 'bench' });
+    const actingAs = {
+      actor: { kind: 'user', userId: user, email: 'bench@example.com', username: 'bench', role: 'user', sessionId: null },
+      scope: { userId: user, role: 'user' },
+    };
+    const enqueuedAt = new Map();
+    const t0 = Date.now();
+    let sent = 0;
+    let enqueueBatches = 0;
+    // Offered load: batches at the rate's pace; 0 = back to back (a backlog).
+    while (sent < N) {
+      const size = Math.min(rate > 0 ? Math.max(1, Math.round(rate / 100)) : batch, N - sent);
+      const at = Date.now();
+      const res = await enqueueExecutions(db, queue, { requestId: core.requestId, userAgent: 'jobsprint-bench' }, actingAs, {
+        workflowRef: wf,
+        inputs: Array.from({ length: size }, (_, i) => ({ x: sent + i })),
+        trigger: 'manual',
+        maxRetries: 0,
+      });
+      for (const eid of res.ids) enqueuedAt.set(eid, at);
+      sent += size;
+      enqueueBatches++;
+      if (rate > 0) {
+        const due = t0 + (sent / rate) * 1000;
+        const wait = due - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+    const enqueueMs = Date.now() - t0;
+    const deadline = Date.now() + Math.max(120_000, N * 50);
+    let done = 0;
+    while (Date.now() < deadline) {
+      done = (await pool.query(`SELECT COUNT(*)::int AS n FROM executions WHERE status IN ('success', 'failed', 'cancelled')`)).rows[0].n;
+      if (done >= N) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const rows = (await pool.query(`SELECT id, status, completed_at FROM executions`)).rows;
+    const latencies = rows.filter((r) => r.completed_at).map((r) => r.completed_at.getTime() - enqueuedAt.get(r.id)).sort((a, b) => a - b);
+    const completions = rows.map((r) => r.completed_at?.getTime()).filter(Boolean).sort((a, b) => a - b);
+    const pct = (p) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] : null);
+    const status = Object.fromEntries((await pool.query(`SELECT status, COUNT(*)::int AS n FROM executions GROUP BY status`)).rows.map((r) => [r.status, r.n]));
+    const nodeRows = (await pool.query(`SELECT COUNT(*)::int AS n FROM execution_nodes`)).rows[0].n;
+    await pool.query('SELECT jobsprint_fold_workflow_counters()');
+    const counters = (await pool.query(`SELECT total_executions::int AS total, successful_executions::int AS success, failed_executions::int AS failed FROM workflows WHERE id = $1`, [wf])).rows[0];
+    const wallS = (completions.at(-1) - t0) / 1000;
+    report = {
+      n: N,
+      concurrency: C,
+      daemons: Number(values.daemons),
+      engine: values.engine,
+      offered_rate_per_s: rate || null,
+      enqueue: { ms: enqueueMs, per_s: Math.round(N / (enqueueMs / 1000)), batches: enqueueBatches },
+      throughput_per_s: Math.round(N / wallS),
+      drain_per_s: completions.length > 1 ? Math.round((completions.length - 1) / ((completions.at(-1) - completions[0]) / 1000)) : null,
+      latency_ms: { p50: pct(50), p95: pct(95), p99: pct(99), max: latencies.at(-1) ?? null },
+      verified: {
+        all_final: done >= N,
+        statuses: status,
+        node_rows: nodeRows,
+        node_rows_ok: nodeRows === 3 * N,
+        counters,
+        counters_ok: counters.total === N && counters.success === (status.success ?? 0) && counters.failed === (status.failed ?? 0),
+      },
+    };
+    await core.close();
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r() : c.on('exit', r)))));
+    await pool.end();
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.end();
+    await deleteQueues(env.JOBSPRINT_AMQP_URL, env.JOBSPRINT_AMQP_PREFIX).catch(() => {});
+  }
+  process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+}
+
+async function deleteQueues(url, prefix) {
+  const amqp = await import('amqplib');
+  const conn = await amqp.connect(url);
+  const ch = await conn.createChannel();
+  await ch.deleteQueue(`${prefix}.executions`).catch(() => {});
+  await ch.deleteQueue(`${prefix}.executions.dead`).catch(() => {});
+  await conn.close();
+}
+
+async function workflowFixture() {
+  return {
+    setIfWorkflow: {
+      nodes: [
+        { id: 'n1', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, parameters: {}, position: [0, 0] },
+        {
+          id: 'n2',
+          name: 'Set',
+          type: 'n8n-nodes-base.set',
+          typeVersion: 3.4,
+          parameters: { assignments: { assignments: [{ id: '1', name: 'doubled', value: '={{ $json.x * 2 }}', type: 'number' }] }, includeOtherFields: true, options: {} },
+          position: [200, 0],
+        },
+        {
+          id: 'n3',
+          name: 'If',
+          type: 'n8n-nodes-base.if',
+          typeVersion: 2.2,
+          parameters: {
+            conditions: {
+              options: { caseSensitive: true, typeValidation: 'strict', version: 2 },
+              conditions: [{ leftValue: '={{ $json.doubled }}', rightValue: 3, operator: { type: 'number', operation: 'gt' } }],
+              combinator: 'and',
+            },
+            options: {},
+          },
+          position: [400, 0],
+        },
+      ],
+      connections: {
+        Start: { main: [[{ node: 'Set', type: 'main', index: 0 }]] },
+        Set: { main: [[{ node: 'If', type: 'main', index: 0 }]] },
+      },
+      settings: { executionOrder: 'v1' },
+    },
+  };
+}

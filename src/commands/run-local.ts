@@ -1,0 +1,92 @@
+/**
+ * `jobsprint run <file> --local`: run a workflow file in-process with the engine and
+ * print a per-node table (tab-separated) or n8n-shaped JSON ({status, runData}).
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { runWorkflow, assertRunnable, EngineValidationError } from '../core/engine/index.js';
+import type { EngineEvent, IDataObject, RunOptions, WorkflowDefinition } from '../core/engine/index.js';
+
+export interface RunLocalOptions {
+  file: string;
+  /** JSON text or @path to a JSON file: one object or an array of items/objects */
+  input?: string;
+  json: boolean;
+  usePinData?: boolean;
+  stdout: NodeJS.WritableStream;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  /** extra engine options (credentials provider, env allowlist, loader...) */
+  engine?: Partial<RunOptions>;
+}
+
+async function readInput(spec: string, cwd: string): Promise<IDataObject[]> {
+  let text = spec;
+  if (spec.startsWith('@')) {
+    const p = path.resolve(cwd, spec.slice(1));
+    try {
+      text = await readFile(p, 'utf8');
+    } catch (e) {
+      throw new EngineValidationError(`Cannot read input file ${p}: ${(e as Error).message}`);
+    }
+  }
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new EngineValidationError(`Input is not valid JSON: ${(e as Error).message}`);
+  }
+  const arr = Array.isArray(v) ? v : [v];
+  if (!arr.every((x) => x !== null && typeof x === 'object' && !Array.isArray(x))) throw new EngineValidationError('Input must be a JSON object or an array of objects');
+  return arr as IDataObject[];
+}
+
+function fmtCounts(n: number[]): string {
+  if (n.length === 0) return '0';
+  return n.length === 1 ? String(n[0]) : n.join('/');
+}
+
+export async function runLocal(opts: RunLocalOptions): Promise<number> {
+  const file = path.resolve(opts.file);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new EngineValidationError(`Cannot read workflow file ${file}: ${(e as Error).message}`);
+  }
+  let wf: WorkflowDefinition;
+  try {
+    wf = JSON.parse(text);
+  } catch (e) {
+    throw new EngineValidationError(`Workflow file ${file} is not valid JSON: ${(e as Error).message}`);
+  }
+  assertRunnable(wf);
+  const input = opts.input !== undefined ? await readInput(opts.input, process.cwd()) : undefined;
+  const ends: Extract<EngineEvent, { type: 'nodeEnd' }>[] = [];
+  const result = await runWorkflow(wf, {
+    ...opts.engine,
+    input,
+    usePinData: opts.usePinData ?? false,
+    signal: opts.signal,
+    timeoutMs: opts.timeoutMs,
+    baseDir: path.dirname(file),
+    mode: 'cli',
+    onEvent: (e) => {
+      if (e.type === 'nodeEnd') ends.push(e);
+      opts.engine?.onEvent?.(e);
+    },
+  });
+  const out = opts.stdout;
+  if (opts.json) {
+    out.write(JSON.stringify({ status: result.status, runData: result.runData, ...(result.error ? { error: { message: result.error.message, node: result.error.node?.name } } : {}) }) + '\n');
+  } else {
+    out.write(['node', 'status', 'items', 'duration'].join('\t') + '\n');
+    for (const e of ends) {
+      const name = e.runIndex > 0 ? `${e.node} #${e.runIndex}` : e.node;
+      out.write([name, e.status, `${fmtCounts(e.itemsIn)} → ${fmtCounts(e.itemsOut)}`, `${e.durationMs}ms`].join('\t') + '\n');
+      if (e.error) out.write(['', 'error', e.error.message.replace(/[\t\n]+/g, ' '), ''].join('\t') + '\n');
+    }
+    out.write(['(workflow)', result.status, '', `${result.stoppedAt - result.startedAt}ms`].join('\t') + '\n');
+  }
+  return result.status === 'success' ? 0 : 1;
+}

@@ -1,0 +1,36 @@
+import type { Core } from '../context.js';
+import type { CredentialsProvider, IDataObject, RunOptions, RunResult, WorkflowDefinition } from '../engine/types.js';
+
+/** What the worker needs of the engine; tests and the embedded mode may pass their own. */
+export type EngineRunner = (workflow: WorkflowDefinition, opts: RunOptions) => Promise<RunResult>;
+
+// A variable specifier keeps this file compiling while the engine's entry point is written.
+const ENGINE = '../engine/index.js';
+
+export async function loadEngine(): Promise<EngineRunner> {
+  const mod = (await import(ENGINE)) as { runWorkflow: EngineRunner };
+  if (typeof mod.runWorkflow !== 'function') throw new Error('the engine does not export runWorkflow');
+  return mod.runWorkflow;
+}
+
+/** Credentials of the execution's owner, decrypted only when a node asks. */
+export async function credentialsFor(core: Core, userId: string): Promise<CredentialsProvider> {
+  const { credentialsProvider } = await import('../credentials/provider.js');
+  const provider = await credentialsProvider(core);
+  return provider.forExecution({ userId, role: 'user' });
+}
+
+/** input_data → the trigger node's items: an object is one item, an array is one item per element. */
+export function inputItems(input: unknown): IDataObject[] | undefined {
+  if (input === null || input === undefined) return undefined;
+  if (Array.isArray(input)) return input.map((v) => (v && typeof v === 'object' && !Array.isArray(v) ? (v as IDataObject) : { value: v }));
+  if (typeof input === 'object') return [input as IDataObject];
+  return [{ value: input }];
+}
+
+/** The workflow's own timeout (settings.executionTimeout, seconds) or the default; 0 = none. */
+export function timeoutMsOf(definition: WorkflowDefinition, rowSettings: Record<string, unknown>, defaultS: number): number {
+  const own = Number(definition.settings?.executionTimeout ?? rowSettings.executionTimeout);
+  if (Number.isFinite(own) && own > 0) return own * 1000;
+  return defaultS > 0 ? defaultS * 1000 : 0;
+}

@@ -1,0 +1,234 @@
+import type { Queryable } from '../db/types.js';
+import type { EngineEvent, INodeExecutionData, IRunData, RunResult, WorkflowDefinition } from '../engine/types.js';
+
+/** One execution_nodes row. */
+export interface NodeRecord {
+  node_id: string;
+  node_name: string;
+  node_type: string;
+  status: 'running' | 'success' | 'failed' | 'cancelled';
+  started_at: string | null;
+  completed_at: string | null;
+  duration_ms: number | null;
+  input_data: unknown;
+  output_data: unknown;
+  error_message: string | null;
+  retry_count: number;
+}
+
+/** The end of one attempt, as the worker hands it to the finalizer. */
+export interface AttemptOutcome {
+  id: string;
+  workflow_id: string;
+  attempt: number;
+  /** What the row becomes: a final status, or pending again for an automatic retry. */
+  status: 'success' | 'failed' | 'cancelled' | 'pending';
+  output_data: unknown;
+  error_message: string | null;
+  duration_ms: number;
+  retry_count: number;
+  /** Merged into execution_metadata. */
+  metadata: Record<string, unknown>;
+  /** Keys removed from execution_metadata first. */
+  removeMetadata: string[];
+  nodes: NodeRecord[];
+  /** Earlier attempts may have left rows for nodes this one never reached. */
+  replaceNodes: boolean;
+}
+
+/**
+ * Node records of one attempt, built from the engine's events (timings, status, live order)
+ * and its run data (items). Kept in memory until the attempt ends; the live view gets the
+ * same events through Redis, so the database is written once per execution, not per node.
+ */
+export class NodeTracker {
+  private readonly byName = new Map<string, NodeRecord>();
+  private readonly starts = new Map<string, number>();
+
+  constructor(private readonly definition: WorkflowDefinition) {}
+
+  private nodeIdOf(name: string): string {
+    const node = this.definition.nodes?.find((n) => n.name === name);
+    return String(node?.id ?? name).slice(0, 100);
+  }
+
+  onEvent(e: EngineEvent): void {
+    if (e.type === 'nodeStart') {
+      const prev = this.byName.get(e.node);
+      this.starts.set(e.node, (this.starts.get(e.node) ?? 0) + 1);
+      this.byName.set(e.node, {
+        node_id: this.nodeIdOf(e.node),
+        node_name: e.node.slice(0, 255),
+        node_type: e.nodeType.slice(0, 100),
+        status: 'running',
+        started_at: prev?.started_at ?? new Date(e.time).toISOString(),
+        completed_at: null,
+        duration_ms: null,
+        input_data: null,
+        output_data: null,
+        error_message: null,
+        retry_count: 0,
+      });
+    } else {
+      const rec = this.byName.get(e.node);
+      if (!rec) return;
+      rec.status = e.status === 'success' ? 'success' : e.status === 'error' ? 'failed' : 'cancelled';
+      rec.completed_at = new Date().toISOString();
+      rec.duration_ms = rec.started_at ? Math.max(0, Date.parse(rec.completed_at) - Date.parse(rec.started_at)) : e.durationMs;
+      rec.error_message = e.error?.message ?? null;
+    }
+  }
+
+  /** Rows for the attempt: nodes still running when it ended were cut off (cancel, timeout). */
+  records(result: RunResult | null, maxBytes: number): NodeRecord[] {
+    const endedAt = new Date().toISOString();
+    const runData: IRunData = result?.runData ?? {};
+    const out: NodeRecord[] = [];
+    for (const rec of this.byName.values()) {
+      if (rec.status === 'running') {
+        rec.status = 'cancelled';
+        rec.completed_at = endedAt;
+        rec.duration_ms = rec.started_at ? Date.parse(endedAt) - Date.parse(rec.started_at) : null;
+      }
+      const tasks = runData[rec.node_name] ?? [];
+      const last = tasks[tasks.length - 1];
+      if (last) {
+        rec.output_data = capData(last.data ? { main: last.data.main.map((items) => (items ? items.map(itemJson) : null)) } : null, maxBytes);
+        rec.input_data = capData(inputOf(runData, last.source), maxBytes);
+        if (!rec.error_message && last.error) rec.error_message = last.error.message;
+      }
+      out.push(rec);
+    }
+    return out;
+  }
+}
+
+/** Items a node received, reconstructed from its sources' outputs (n8n keeps no input copy). */
+function inputOf(runData: IRunData, sources: Array<{ previousNode: string; previousNodeOutput?: number; previousNodeRun?: number } | null>): unknown {
+  if (!sources?.length) return null;
+  const main = sources.map((src) => {
+    if (!src) return null;
+    const runs = runData[src.previousNode] ?? [];
+    const run = runs[src.previousNodeRun ?? runs.length - 1];
+    const items = run?.data?.main?.[src.previousNodeOutput ?? 0];
+    return items ? items.map(itemJson) : null;
+  });
+  return { main };
+}
+
+function itemJson(item: INodeExecutionData): unknown {
+  // Binary payloads are base64 blobs: recorded as metadata only, never copied into the table.
+  if (!item.binary) return { json: item.json };
+  const binary: Record<string, unknown> = {};
+  for (const [k, b] of Object.entries(item.binary)) binary[k] = { mimeType: b.mimeType, fileName: b.fileName, fileSize: b.fileSize };
+  return { json: item.json, binary };
+}
+
+/**
+ * Data above maxBytes (as JSON) is replaced by a marker with as many leading items as fit,
+ * so a node that returns 100 MB cannot bloat the table or the final transaction.
+ */
+export function capData(value: unknown, maxBytes: number): unknown {
+  if (value === null || value === undefined) return null;
+  const json = JSON.stringify(value);
+  if (json.length <= maxBytes) return value;
+  const bytes = Buffer.byteLength(json);
+  if (bytes <= maxBytes) return value;
+  const main = (value as { main?: unknown[] }).main;
+  const kept: unknown[][] = [];
+  const counts: number[] = [];
+  let budget = maxBytes - 200;
+  if (Array.isArray(main)) {
+    for (const output of main) {
+      const keep: unknown[] = [];
+      counts.push(Array.isArray(output) ? output.length : 0);
+      if (Array.isArray(output)) {
+        for (const item of output) {
+          const size = JSON.stringify(item).length;
+          if (size > budget) break;
+          budget -= size;
+          keep.push(item);
+        }
+      }
+      kept.push(keep);
+    }
+  }
+  // `items` = item count per output (what `executions show` prints); `preview` = leading items.
+  return { truncated: true, original_bytes: bytes, items: counts, preview: { main: kept } };
+}
+
+/** The execution's output: the last node's items, capped like node data. */
+export function executionOutput(result: RunResult | null, maxBytes: number): unknown {
+  if (!result?.lastNodeExecuted) return null;
+  const tasks = result.runData[result.lastNodeExecuted] ?? [];
+  const last = tasks[tasks.length - 1];
+  if (!last?.data) return null;
+  const capped = capData({ main: last.data.main.map((items) => (items ? items.map(itemJson) : null)) }, maxBytes);
+  return { last_node: result.lastNodeExecuted, ...(capped as object) };
+}
+
+/**
+ * Write the end of a batch of attempts in ONE statement (so one implicit transaction and one
+ * round trip): the executions rows — only those this worker still owns at this attempt, so a
+ * worker presumed dead whose execution was re-claimed writes nothing — then every node row of
+ * those executions in one multi-row upsert, and rows an earlier attempt left for nodes this
+ * one never reached are removed. The counters follow from the UPDATE through the statistics
+ * trigger. Returns the ids whose outcome was recorded.
+ */
+export async function recordOutcomes(db: Queryable, workerId: string, outcomes: AttemptOutcome[]): Promise<Set<string>> {
+  if (!outcomes.length) return new Set();
+  const rows = outcomes.map((o) => ({
+    id: o.id,
+    attempt: o.attempt,
+    status: o.status,
+    output_data: o.output_data ?? null,
+    error_message: o.error_message,
+    duration_ms: Math.round(o.duration_ms),
+    retry_count: o.retry_count,
+    meta: o.metadata,
+    remove: o.removeMetadata,
+  }));
+  const nodes = outcomes.flatMap((o) => o.nodes.map((n) => ({ execution_id: o.id, ...n })));
+  const replace = outcomes.filter((o) => o.replaceNodes).map((o) => o.id);
+  const r = await db.query<{ id: string }>(
+    `WITH v AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS v(id uuid, attempt int, status text, output_data jsonb, error_message text,
+                                                       duration_ms int, retry_count int, meta jsonb, remove text[])
+     ), upd AS (
+       UPDATE executions e SET
+         status = v.status,
+         output_data = v.output_data,
+         error_message = v.error_message,
+         completed_at = CASE WHEN v.status = 'pending' THEN NULL ELSE now() END,
+         duration_ms = v.duration_ms,
+         retry_count = v.retry_count,
+         execution_metadata = (e.execution_metadata - v.remove) || v.meta
+       FROM v
+       WHERE e.id = v.id AND e.status = 'running'
+         AND e.execution_metadata->>'worker_id' = $2 AND (e.execution_metadata->>'attempt')::int = v.attempt
+       RETURNING e.id
+     ), n AS (
+       SELECT * FROM jsonb_to_recordset($3::jsonb) AS n(execution_id uuid, node_id text, node_name text, node_type text, status text,
+              started_at timestamptz, completed_at timestamptz, duration_ms int, input_data jsonb, output_data jsonb,
+              error_message text, retry_count int)
+     ), stale_nodes AS (
+       DELETE FROM execution_nodes en
+       WHERE en.execution_id = ANY($4::uuid[]) AND en.execution_id IN (SELECT id FROM upd)
+         AND NOT EXISTS (SELECT 1 FROM n WHERE n.execution_id = en.execution_id AND n.node_id = en.node_id)
+     ), ins AS (
+       INSERT INTO execution_nodes (execution_id, node_id, node_name, node_type, status, started_at, completed_at, duration_ms,
+                                    input_data, output_data, error_message, retry_count)
+       SELECT execution_id, node_id, node_name, node_type, status, started_at, completed_at, duration_ms,
+              input_data, output_data, error_message, retry_count
+       FROM n WHERE n.execution_id IN (SELECT id FROM upd)
+       ON CONFLICT (execution_id, node_id) DO UPDATE SET
+         node_name = EXCLUDED.node_name, node_type = EXCLUDED.node_type, status = EXCLUDED.status,
+         started_at = EXCLUDED.started_at, completed_at = EXCLUDED.completed_at, duration_ms = EXCLUDED.duration_ms,
+         input_data = EXCLUDED.input_data, output_data = EXCLUDED.output_data,
+         error_message = EXCLUDED.error_message, retry_count = EXCLUDED.retry_count
+     )
+     SELECT id FROM upd`,
+    [JSON.stringify(rows), workerId, JSON.stringify(nodes), replace],
+  );
+  return new Set(r.rows.map((row) => row.id));
+}

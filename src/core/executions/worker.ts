@@ -1,0 +1,430 @@
+import type { Core } from '../context.js';
+import type { Db } from '../db/types.js';
+import type { EngineEvent, RunResult, WorkflowDefinition } from '../engine/types.js';
+import { ServiceUnavailableError } from '../errors.js';
+import { Batcher } from './batcher.js';
+import { CANCEL_CHANNEL } from './cancel.js';
+import { claimExecutions, classifyUnclaimed, heartbeat, loadDefinitions, releaseExecutions, type ClaimedExecution } from './claim.js';
+import { credentialsFor, inputItems, loadEngine, timeoutMsOf, type EngineRunner } from './engine-adapter.js';
+import { EventSink, type PipelineLog } from './event-sink.js';
+import { markPublished } from './enqueue.js';
+import type { ExecutionQueue, QueueDelivery } from './queue.js';
+import { NodeTracker, executionOutput, recordOutcomes, type AttemptOutcome } from './records.js';
+import { retryDelayMs } from './retry.js';
+import type { PipelineSettings } from './settings.js';
+
+export interface WorkerHooks {
+  onStarted?(executionId: string): void;
+  onFinished?(status: string, durationMs: number): void;
+}
+
+export interface WorkerOptions {
+  core: Core;
+  db: Db;
+  queue: ExecutionQueue;
+  workerId: string;
+  concurrency: number;
+  settings: PipelineSettings;
+  log: PipelineLog;
+  hooks?: WorkerHooks;
+  engine?: EngineRunner;
+}
+
+type StopReason = 'cancel' | 'timeout' | 'shutdown' | 'lost';
+
+interface Running {
+  row: ClaimedExecution;
+  delivery: QueueDelivery;
+  controller: AbortController;
+  reason: StopReason | null;
+  phase: 'running' | 'finalizing';
+  done: Promise<void>;
+}
+
+/** How long the engine gets to return after its abort signal before the worker records the end itself. */
+const ABORT_GRACE_MS = 5000;
+
+/**
+ * Consumes execution messages and runs them: claim (batched, conditional), run through the
+ * engine with an abort signal (cancel, timeout, shutdown), record the attempt (batched, one
+ * transaction per batch), and only then ack. See claim.ts for why duplicates do nothing and
+ * records.ts for why a worker presumed dead cannot record a second end.
+ */
+export class Worker {
+  private readonly inflight = new Map<string, Running>();
+  private readonly claiming = new Set<string>();
+  private readonly definitions = new Map<string, { version: string; definition: WorkflowDefinition; settings: Record<string, unknown> }>();
+  private readonly claimer: Batcher<QueueDelivery, void>;
+  private readonly recorder: Batcher<AttemptOutcome, boolean>;
+  private readonly events: EventSink;
+  private heartbeatTimer?: NodeJS.Timeout;
+  private unsubscribeCancel?: () => Promise<void>;
+  private engine?: EngineRunner;
+  private stopping = false;
+
+  constructor(private readonly o: WorkerOptions) {
+    this.engine = o.engine;
+    this.events = new EventSink(o.core, o.log);
+    this.claimer = new Batcher((ds) => this.claimBatch(ds), { maxBatch: 500, maxConcurrent: 2 });
+    this.recorder = new Batcher((outs) => this.recordBatch(outs), { maxBatch: 500, maxConcurrent: 2 });
+  }
+
+  get inFlight(): number {
+    return this.inflight.size;
+  }
+
+  async start(): Promise<void> {
+    this.engine ??= await loadEngine();
+    await this.subscribeCancel();
+    this.heartbeatTimer = setInterval(() => void this.beat(), this.o.settings.heartbeatMs);
+    await this.o.queue.consume((d) => this.onDelivery(d), this.o.concurrency);
+  }
+
+  private async subscribeCancel(): Promise<void> {
+    if (!this.o.core.hasRedis()) return;
+    try {
+      const bus = await this.o.core.bus();
+      this.unsubscribeCancel = await bus.subscribe(CANCEL_CHANNEL, (m: { execution_id?: string }) => {
+        const r = m?.execution_id ? this.inflight.get(m.execution_id) : undefined;
+        if (r) this.abort(r, 'cancel');
+      });
+    } catch (err) {
+      this.o.log.warn('Redis unavailable: cancel requests reach this worker at its next heartbeat instead', { error: (err as Error).message });
+    }
+  }
+
+  private onDelivery(d: QueueDelivery): void {
+    if (this.stopping) return d.requeue();
+    if (!d.executionId) {
+      this.o.log.warn('dead-lettering a message that names no execution');
+      return d.deadLetter();
+    }
+    void this.claimer.add(d);
+  }
+
+  private async claimBatch(ds: QueueDelivery[]): Promise<void[]> {
+    const fresh: QueueDelivery[] = [];
+    for (const d of ds) {
+      // A duplicate of something this worker runs or is claiming right now.
+      if (this.inflight.has(d.executionId!) || this.claiming.has(d.executionId!)) d.ack();
+      else {
+        this.claiming.add(d.executionId!);
+        fresh.push(d);
+      }
+    }
+    const ids = fresh.map((d) => d.executionId!);
+    try {
+      const got = await this.withDb('claim', async () => {
+        const claimed = await claimExecutions(this.o.db, this.o.workerId, ids, this.o.settings.staleMs);
+        const got = new Set(claimed.map((c) => c.id));
+        const unclaimed = await classifyUnclaimed(this.o.db, ids.filter((id) => !got.has(id)));
+        return { claimed, unclaimed };
+      });
+      if (!got) {
+        for (const d of fresh) d.requeue();
+        return ds.map(() => undefined);
+      }
+      const { claimed, unclaimed } = got;
+      if (this.stopping) {
+        // Claimed while shutting down: hand them straight back.
+        await this.withDb('release', () => releaseExecutions(this.o.db, this.o.workerId, claimed.map((c) => c.id)));
+        for (const d of fresh) d.requeue();
+        return ds.map(() => undefined);
+      }
+      const byId = new Map(claimed.map((c) => [c.id, c]));
+      await this.ensureDefinitions(claimed);
+      for (const d of fresh) {
+        const id = d.executionId!;
+        const row = byId.get(id);
+        if (row) {
+          this.startRun(row, d);
+          continue;
+        }
+        const reason = unclaimed.get(id);
+        if (reason === 'unknown') {
+          this.o.log.warn('dead-lettering a message for an unknown execution', { execution_id: id });
+          d.deadLetter();
+        } else if (reason === 'running' && d.redelivered) {
+          // Its worker may have died; look again once its heartbeat can be stale.
+          await this.o.queue.publishDelayed([id], this.o.settings.staleMs + 250).catch(() => {});
+          d.ack();
+        } else {
+          d.ack();
+        }
+      }
+    } finally {
+      for (const id of ids) this.claiming.delete(id);
+    }
+    return ds.map(() => undefined);
+  }
+
+  private async ensureDefinitions(rows: ClaimedExecution[]): Promise<void> {
+    const missing = [...new Set(rows.filter((r) => this.definitions.get(r.workflow_id)?.version !== r.workflow_version).map((r) => r.workflow_id))];
+    if (!missing.length) return;
+    const loaded = (await this.withDb('load workflows', () => loadDefinitions(this.o.db, missing))) ?? new Map();
+    if (this.definitions.size > 1000) this.definitions.clear();
+    for (const r of rows) {
+      const wf = loaded.get(r.workflow_id);
+      if (wf) this.definitions.set(r.workflow_id, { version: r.workflow_version, definition: wf.definition as unknown as WorkflowDefinition, settings: wf.settings });
+    }
+  }
+
+  private startRun(row: ClaimedExecution, delivery: QueueDelivery): void {
+    const running: Running = { row, delivery, controller: new AbortController(), reason: null, phase: 'running', done: Promise.resolve() };
+    this.inflight.set(row.id, running);
+    running.done = this.run(running)
+      .catch((err) => this.o.log.error('execution pipeline error', { execution_id: row.id, error: (err as Error).message }))
+      .finally(() => this.inflight.delete(row.id));
+  }
+
+  private abort(r: Running, reason: StopReason): void {
+    if (r.phase !== 'running' || r.reason) return;
+    r.reason = reason;
+    r.controller.abort(reason);
+  }
+
+  private async run(r: Running): Promise<void> {
+    const { row } = r;
+    const started = Date.now();
+    const base = { execution_id: row.id, workflow_id: row.workflow_id, user_id: row.user_id, attempt: row.attempt };
+    this.o.hooks?.onStarted?.(row.id);
+    this.events.emit({ ...base, type: 'execution.started', status: 'running', worker_id: this.o.workerId });
+    const wf = this.definitions.get(row.workflow_id);
+    let result: RunResult | null = null;
+    let thrown: Error | null = null;
+    let tracker: NodeTracker | null = null;
+    if (row.cancel_requested) r.reason = 'cancel';
+    else if (!wf) thrown = new Error('the workflow could not be loaded');
+    else {
+      tracker = new NodeTracker(wf.definition);
+      const timeoutMs = timeoutMsOf(wf.definition, wf.settings, this.o.settings.defaultTimeoutS);
+      const timer = timeoutMs ? setTimeout(() => this.abort(r, 'timeout'), timeoutMs) : undefined;
+      try {
+        const runP = this.engine!(wf.definition, {
+          executionId: row.id,
+          input: inputItems(row.input_data),
+          signal: r.controller.signal,
+          timeoutMs: timeoutMs || undefined,
+          mode: row.trigger_type === 'manual' ? 'manual' : 'trigger',
+          credentials: await credentialsFor(this.o.core, row.user_id),
+          envAllowlist: (this.o.core.config.get('env_allowlist') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+          onEvent: (e) => {
+            tracker!.onEvent(e);
+            this.nodeEvent(base, e);
+          },
+        });
+        result = await untilAbortedTooLong(runP, r.controller.signal);
+      } catch (err) {
+        thrown = err as Error;
+      } finally {
+        if (timer) clearTimeout(timer);
+      }
+    }
+    r.phase = 'finalizing';
+    if (r.reason === 'lost') return r.delivery.ack();
+    if (r.reason === 'shutdown') {
+      await this.withDb('release', () => releaseExecutions(this.o.db, this.o.workerId, [row.id]));
+      return r.delivery.requeue();
+    }
+
+    const durationMs = Date.now() - started;
+    const outcome = this.outcome(r, result, thrown, tracker, durationMs);
+    const recorded = await this.recorder.add(outcome);
+    r.delivery.ack();
+    if (!recorded) return;
+    const retryScheduled = outcome.status === 'pending';
+    const finalStatus = retryScheduled ? 'failed' : outcome.status;
+    this.o.hooks?.onFinished?.(finalStatus, durationMs);
+    this.events.emit({
+      ...base,
+      type: 'execution.finished',
+      status: finalStatus as 'success' | 'failed' | 'cancelled',
+      error: outcome.error_message,
+      duration_ms: durationMs,
+      ...(retryScheduled ? { retry_scheduled: true } : {}),
+    });
+    void this.events.settle(row.id);
+    if (retryScheduled) {
+      const delay = Number(outcome.metadata.retry_delay_ms);
+      this.o.queue
+        .publishDelayed([row.id], delay)
+        .then(() => markPublished(this.o.db, null, [row.id]))
+        .catch(() => this.o.log.warn('retry not published; the sweeper publishes it', { execution_id: row.id }));
+    }
+  }
+
+  private outcome(r: Running, result: RunResult | null, thrown: Error | null, tracker: NodeTracker | null, durationMs: number): AttemptOutcome {
+    const { row } = r;
+    const max = this.o.settings.nodeDataMaxBytes;
+    let status: AttemptOutcome['status'];
+    let error: string | null = null;
+    if (r.reason === 'cancel') {
+      status = 'cancelled';
+      error = 'cancelled by user';
+    } else if (r.reason === 'timeout' || /timeout|timed out/i.test(`${result?.status === 'canceled' ? (result.error?.name ?? '') : ''}`)) {
+      r.reason = 'timeout';
+      status = 'failed';
+      error = `timed out after ${Math.round(durationMs / 1000)} s (execution timeout)`;
+    } else if (thrown) {
+      status = 'failed';
+      error = thrown.message;
+    } else if (result?.status === 'success') {
+      status = 'success';
+    } else if (result?.status === 'canceled') {
+      status = 'failed';
+      error = result.error?.message ?? 'the engine stopped the execution';
+    } else {
+      status = 'failed';
+      error = result?.error?.message ?? 'the execution failed';
+    }
+    const metadata: Record<string, unknown> = { finished_by: this.o.workerId, run_started_at: new Date(Date.now() - durationMs).toISOString() };
+    const removeMetadata = ['heartbeat_at'];
+    let retryCount = row.retry_count;
+    // Timeouts and cancellations are not retried: the same run would only time out again.
+    if (status === 'failed' && r.reason !== 'timeout' && row.retry_count < row.max_retries) {
+      const delay = retryDelayMs(row.retry_count, this.o.settings.retryBaseMs, this.o.settings.retryMaxMs);
+      status = 'pending';
+      retryCount = row.retry_count + 1;
+      metadata.not_before = new Date(Date.now() + delay).toISOString();
+      metadata.retry_delay_ms = delay;
+      metadata.last_error = error;
+      removeMetadata.push('published_at', 'worker_id');
+    }
+    return {
+      id: row.id,
+      workflow_id: row.workflow_id,
+      attempt: row.attempt,
+      status,
+      output_data: status === 'success' ? executionOutput(result, max) : null,
+      error_message: error,
+      duration_ms: durationMs,
+      retry_count: retryCount,
+      metadata,
+      removeMetadata,
+      nodes: tracker ? tracker.records(result, max) : [],
+      replaceNodes: row.attempt > 1 || row.retry_count > 0,
+    };
+  }
+
+  private nodeEvent(base: { execution_id: string; workflow_id: string; user_id: string; attempt: number }, e: EngineEvent): void {
+    if (e.type === 'nodeStart') {
+      this.events.emit({ ...base, type: 'node.started', node_name: e.node, node_type: e.nodeType, run_index: e.runIndex, retry: 0 });
+    } else {
+      this.events.emit({
+        ...base,
+        type: 'node.finished',
+        node_name: e.node,
+        node_type: e.nodeType,
+        status: e.status === 'success' ? 'success' : e.status === 'error' ? 'failed' : 'cancelled',
+        items_in: e.itemsIn.reduce((a, b) => a + b, 0),
+        items_out: e.itemsOut,
+        duration_ms: e.durationMs,
+        error: e.error?.message ?? null,
+        run_index: e.runIndex,
+        retry: 0,
+      });
+    }
+  }
+
+  /**
+   * Record a batch of attempt ends. A batch that fails for a reason other than the database
+   * being away is split, so one bad record (e.g. data PostgreSQL rejects) cannot block others;
+   * a single one that still fails is recorded without its data.
+   */
+  private async recordBatch(outs: AttemptOutcome[]): Promise<boolean[]> {
+    for (;;) {
+      try {
+        const owned = await recordOutcomes(this.o.db, this.o.workerId, outs);
+        return outs.map((o) => owned.has(o.id));
+      } catch (err) {
+        if (err instanceof ServiceUnavailableError) {
+          this.o.log.warn('database unavailable while recording; retrying', { error: err.message });
+          await sleep(500);
+          continue;
+        }
+        if (outs.length > 1) return (await Promise.all(outs.map((o) => this.recordBatch([o])))).flat();
+        const o = outs[0]!;
+        if (!o.nodes.length && o.output_data === null) throw err;
+        this.o.log.error('could not record execution data; recording without it', { execution_id: o.id, error: (err as Error).message });
+        outs = [{ ...o, output_data: null, nodes: [], error_message: `${o.error_message ?? ''} (output not recorded: ${(err as Error).message})`.trim() }];
+      }
+    }
+  }
+
+  private async beat(): Promise<void> {
+    const ids = [...this.inflight.entries()].filter(([, r]) => r.phase === 'running').map(([id]) => id);
+    if (!ids.length) return;
+    try {
+      const { owned, cancelRequested } = await heartbeat(this.o.db, this.o.workerId, ids);
+      for (const id of ids) {
+        const r = this.inflight.get(id);
+        if (!r) continue;
+        if (!owned.has(id)) this.abort(r, 'lost');
+        else if (cancelRequested.has(id)) this.abort(r, 'cancel');
+      }
+    } catch (err) {
+      this.o.log.warn('heartbeat failed', { error: (err as Error).message });
+    }
+  }
+
+  /** Retry while the database is away (restart, terminated backends); null once stopping. */
+  private async withDb<T>(what: string, fn: () => Promise<T>): Promise<T | null> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (this.stopping && attempt > 0) return null;
+        this.o.log.warn(`${what} failed; retrying`, { error: (err as Error).message });
+        await sleep(Math.min(2000, 100 * 2 ** attempt));
+      }
+    }
+  }
+
+  /**
+   * Stop: no new deliveries, in-flight executions get graceMs to finish, the rest are aborted,
+   * handed back (pending again) and requeued for another worker.
+   */
+  async stop(graceMs: number): Promise<{ finished: number; handedBack: number }> {
+    this.stopping = true;
+    await this.o.queue.stopConsuming();
+    const before = this.inflight.size;
+    const deadline = Date.now() + graceMs;
+    while (this.inflight.size && Date.now() < deadline) await sleep(50);
+    let handedBack = 0;
+    for (const r of this.inflight.values()) {
+      if (r.phase === 'running') {
+        handedBack++;
+        this.abort(r, 'shutdown');
+      }
+    }
+    await Promise.race([Promise.all([...this.inflight.values()].map((r) => r.done)), sleep(ABORT_GRACE_MS + 1000, true)]);
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    await this.unsubscribeCancel?.().catch(() => {});
+    return { finished: before - handedBack, handedBack };
+  }
+}
+
+/** The engine's result, or — if it ignores its abort signal for too long — a forced failure. */
+async function untilAbortedTooLong(run: Promise<RunResult>, signal: AbortSignal): Promise<RunResult> {
+  let timer: NodeJS.Timeout | undefined;
+  const forced = new Promise<never>((_, reject) => {
+    const onAbort = () => {
+      timer = setTimeout(() => reject(new Error('the engine did not stop after the abort signal')), ABORT_GRACE_MS);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  forced.catch(() => {});
+  try {
+    return await Promise.race([run, forced]);
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
+
+function sleep(ms: number, unref = false): Promise<void> {
+  return new Promise((r) => {
+    const t = setTimeout(r, ms);
+    if (unref) t.unref();
+  });
+}

@@ -1,0 +1,369 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runWorkflow } from '../../src/core/engine/index.js';
+import { createHttpClient } from '../../src/core/engine/http/client.js';
+import type { IDataObject, INode, RunOptions, WorkflowDefinition } from '../../src/core/engine/types.js';
+import { sendJson, startServer, type RecordedRequest } from './helpers.js';
+
+let srv: Awaited<ReturnType<typeof startServer>>;
+let tokenRefreshes = 0;
+const SECRET = 'sk-very-secret-token-1234';
+
+beforeAll(async () => {
+  srv = await startServer(async (req, res) => {
+    const echo = () => sendJson(res, 200, { method: req.method, path: req.path, query: Object.fromEntries(req.query), headers: req.headers, body: req.body.toString('utf8') });
+    switch (req.path) {
+      case '/echo':
+        return echo();
+      case '/text':
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        return res.end('hello text');
+      case '/file':
+        res.writeHead(200, { 'content-type': 'image/png' });
+        return res.end(Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+      case '/array':
+        return sendJson(res, 200, [{ a: 1 }, { a: 2 }]);
+      case '/redirect':
+        res.writeHead(302, { location: '/echo?redirected=1' });
+        return res.end();
+      case '/loop':
+        res.writeHead(302, { location: '/loop' });
+        return res.end();
+      case '/status/404':
+        return sendJson(res, 404, { error: 'nope', echo: req.headers.authorization ?? null });
+      case '/slow':
+        return; // never answers
+      case '/pages': {
+        const page = Number(req.query.get('page') ?? '1');
+        return sendJson(res, 200, page <= 3 ? [{ page }] : []);
+      }
+      case '/cursor': {
+        const n = Number(req.query.get('n') ?? '0');
+        return sendJson(res, 200, { items: [{ n }], next: n < 2 ? `${srv.url}/cursor?n=${n + 1}` : null });
+      }
+      case '/token': {
+        tokenRefreshes++;
+        const form = new URLSearchParams(req.body.toString('utf8'));
+        if (form.get('grant_type') !== 'refresh_token' || form.get('refresh_token') !== 'refresh-me') return sendJson(res, 400, { error: 'invalid_grant' });
+        return sendJson(res, 200, { access_token: 'fresh-access-token', expires_in: 3600 });
+      }
+      case '/oauth-protected':
+        if (req.headers.authorization !== 'Bearer fresh-access-token') return sendJson(res, 401, { error: 'expired' });
+        return echo();
+      default:
+        return sendJson(res, 404, { error: 'unknown path' });
+    }
+  });
+});
+afterAll(async () => srv.close());
+
+function workflow(http: Partial<INode>): WorkflowDefinition {
+  return {
+    nodes: [
+      { name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, parameters: {}, position: [0, 0] },
+      { name: 'HTTP', type: 'n8n-nodes-base.httpRequest', typeVersion: 4.2, position: [200, 0], parameters: {}, ...http } as INode,
+    ],
+    connections: { Start: { main: [[{ node: 'HTTP', type: 'main', index: 0 }]] } },
+  };
+}
+
+async function run(http: Partial<INode>, options: RunOptions = {}) {
+  const result = await runWorkflow(workflow(http), options);
+  const out = result.runData.HTTP?.[0];
+  return { result, items: out?.data?.main[0] ?? [], error: out?.error };
+}
+
+const creds = (map: Record<string, IDataObject>): RunOptions['credentials'] => ({
+  getCredentials: async (type) => {
+    if (!map[type]) throw new Error(`no credential ${type}`);
+    return structuredClone(map[type]);
+  },
+});
+
+const lastRequest = (): RecordedRequest => srv.requests[srv.requests.length - 1];
+
+describe('HTTP Request node: bodies', () => {
+  it('sends a JSON body from key-value pairs (dotted names nest in v4+)', async () => {
+    const { items } = await run({
+      parameters: {
+        method: 'POST', url: `${srv.url}/echo`, sendBody: true, contentType: 'json', specifyBody: 'keypair',
+        bodyParameters: { parameters: [{ name: 'a', value: '1' }, { name: 'user.name', value: 'ann' }] }, options: {},
+      },
+    });
+    expect(items[0].json.headers['content-type']).toContain('application/json');
+    expect(JSON.parse(items[0].json.body)).toEqual({ a: '1', user: { name: 'ann' } });
+  });
+
+  it('sends a JSON body given as JSON text', async () => {
+    await run({ parameters: { method: 'POST', url: `${srv.url}/echo`, sendBody: true, specifyBody: 'json', jsonBody: '{"x": [1, 2]}', options: {} } });
+    expect(JSON.parse(lastRequest().body.toString())).toEqual({ x: [1, 2] });
+  });
+
+  it('sends form-urlencoded', async () => {
+    await run({ parameters: { method: 'POST', url: `${srv.url}/echo`, sendBody: true, contentType: 'form-urlencoded', bodyParameters: { parameters: [{ name: 'a', value: 'x y' }, { name: 'b', value: '2' }] }, options: {} } });
+    expect(lastRequest().headers['content-type']).toContain('application/x-www-form-urlencoded');
+    expect(lastRequest().body.toString()).toBe('a=x+y&b=2');
+  });
+
+  it('sends multipart form data with a binary file', async () => {
+    const input = [{ json: {}, binary: { data: { data: Buffer.from('file-content').toString('base64'), mimeType: 'text/plain', fileName: 'a.txt' } } }];
+    await run(
+      { parameters: { method: 'POST', url: `${srv.url}/echo`, sendBody: true, contentType: 'multipart-form-data', bodyParameters: { parameters: [{ name: 'field', value: 'v' }, { parameterType: 'formBinaryData', name: 'upload', inputDataFieldName: 'data' }] }, options: {} } },
+      { input },
+    );
+    const r = lastRequest();
+    expect(r.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
+    const text = r.body.toString();
+    expect(text).toContain('name="field"');
+    expect(text).toContain('filename="a.txt"');
+    expect(text).toContain('file-content');
+  });
+
+  it('sends a raw body with its content type', async () => {
+    await run({ parameters: { method: 'POST', url: `${srv.url}/echo`, sendBody: true, contentType: 'raw', rawContentType: 'application/xml', body: '<a>1</a>', options: {} } });
+    expect(lastRequest().headers['content-type']).toBe('application/xml');
+    expect(lastRequest().body.toString()).toBe('<a>1</a>');
+  });
+
+  it('sends a binary body', async () => {
+    const input = [{ json: {}, binary: { data: { data: Buffer.from([1, 2, 3]).toString('base64'), mimeType: 'application/octet-stream' } } }];
+    await run({ parameters: { method: 'POST', url: `${srv.url}/echo`, sendBody: true, contentType: 'binaryData', inputDataFieldName: 'data', options: {} } }, { input });
+    expect([...lastRequest().body]).toEqual([1, 2, 3]);
+  });
+
+  it('sends query parameters and headers', async () => {
+    const { items } = await run({ parameters: { url: `${srv.url}/echo`, sendQuery: true, queryParameters: { parameters: [{ name: 'q', value: 'a b' }] }, sendHeaders: true, headerParameters: { parameters: [{ name: 'X-Custom', value: 'yes' }] }, options: {} } });
+    expect(items[0].json.query).toEqual({ q: 'a b' });
+    expect(items[0].json.headers['x-custom']).toBe('yes');
+  });
+});
+
+describe('HTTP Request node: responses', () => {
+  it('splits a JSON array into items, reads text and files (auto-detect)', async () => {
+    expect((await run({ parameters: { url: `${srv.url}/array`, options: {} } })).items.map((i) => i.json)).toEqual([{ a: 1 }, { a: 2 }]);
+    expect((await run({ parameters: { url: `${srv.url}/text`, options: {} } })).items[0].json).toEqual({ data: 'hello text' });
+    const file = (await run({ parameters: { url: `${srv.url}/file`, options: {} } })).items[0];
+    expect(file.binary?.data.mimeType).toBe('image/png');
+    expect(Buffer.from(file.binary!.data.data, 'base64')).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+  });
+
+  it('returns the full response', async () => {
+    const { items } = await run({ parameters: { url: `${srv.url}/echo`, options: { response: { response: { fullResponse: true } } } } });
+    expect(Object.keys(items[0].json)).toEqual(['body', 'headers', 'statusCode', 'statusMessage']);
+    expect(items[0].json.statusCode).toBe(200);
+  });
+
+  it('fails on HTTP errors unless never-error is set', async () => {
+    const failed = await run({ parameters: { url: `${srv.url}/status/404`, options: {} } });
+    expect(failed.result.status).toBe('error');
+    expect(failed.error?.message).toBe('The resource you are requesting could not be found');
+    const ok = await run({ parameters: { url: `${srv.url}/status/404`, options: { response: { response: { neverError: true } } } } });
+    expect(ok.result.status).toBe('success');
+    expect(ok.items[0].json.error).toBe('nope');
+  });
+
+  it('follows redirects, and reports a redirect loop', async () => {
+    const { items } = await run({ parameters: { url: `${srv.url}/redirect`, options: {} } });
+    expect(items[0].json.query).toEqual({ redirected: '1' });
+    const noFollow = await run({ parameters: { url: `${srv.url}/redirect`, options: { redirect: { redirect: { followRedirects: false } }, response: { response: { neverError: true, fullResponse: true } } } } });
+    expect(noFollow.items[0].json.statusCode).toBe(302);
+    const loop = await run({ parameters: { url: `${srv.url}/loop`, options: { redirect: { redirect: { followRedirects: true, maxRedirects: 3 } } } } });
+    expect(loop.error?.message).toContain('Maximum number of redirects exceeded');
+  });
+
+  it('batches requests with an interval', async () => {
+    const before = srv.requests.length;
+    const started = Date.now();
+    const { items } = await run(
+      { parameters: { url: `${srv.url}/echo`, options: { batching: { batch: { batchSize: 1, batchInterval: 150 } } } } },
+      { input: [{ json: { i: 1 } }, { json: { i: 2 } }, { json: { i: 3 } }] },
+    );
+    expect(items).toHaveLength(3);
+    expect(srv.requests.length - before).toBe(3);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+  });
+});
+
+describe('HTTP Request node: timeouts and cancellation', () => {
+  it('times out a request that never answers', async () => {
+    const started = Date.now();
+    const { error } = await run({ parameters: { url: `${srv.url}/slow`, options: { timeout: 300 } } });
+    expect(error?.message).toContain('timeout of 300ms exceeded');
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('aborts a hanging request within a second when the execution is canceled', async () => {
+    const ctl = new AbortController();
+    const started = Date.now();
+    setTimeout(() => ctl.abort(), 200);
+    const { result } = await run({ parameters: { url: `${srv.url}/slow`, options: {} } }, { signal: ctl.signal });
+    expect(result.status).toBe('canceled');
+    expect(Date.now() - started).toBeLessThan(1200);
+  });
+});
+
+describe('HTTP Request node: network deny-list', () => {
+  it('blocks the cloud metadata address', async () => {
+    const { error, result } = await run({ parameters: { url: 'http://169.254.169.254/latest/meta-data/', options: { timeout: 2000 } } });
+    expect(result.status).toBe('error');
+    expect(error?.message).toContain('169.254.169.254 was blocked');
+  });
+
+  it('blocks metadata host names and IPv6 link-local/metadata literals', async () => {
+    for (const url of ['http://metadata.google.internal/computeMetadata/v1/', 'http://[fd00:ec2::254]/', 'http://[fe80::1]/']) {
+      const { error } = await run({ parameters: { url, options: { timeout: 2000 } } });
+      expect(error?.message, url).toContain('was blocked');
+    }
+  });
+
+  it('checks the resolved address, so a host name cannot smuggle a denied IP', async () => {
+    const client = createHttpClient({ deniedNetworks: ['127.0.0.0/8'] });
+    try {
+      const { error } = await run({ parameters: { url: `http://localhost:${srv.port}/echo`, options: {} } }, { httpClient: client });
+      expect(error?.message).toMatch(/localhost \(127\.0\.0\.1\) was blocked/);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('HTTP Request node: authentication', () => {
+  const node = (genericAuthType: string, path = '/echo') => ({
+    parameters: { url: `${srv.url}${path}`, authentication: 'genericCredentialType', genericAuthType, options: {} },
+    credentials: { [genericAuthType]: { id: '1', name: 'test' } },
+  });
+
+  it('header auth', async () => {
+    const { items } = await run(node('httpHeaderAuth'), { credentials: creds({ httpHeaderAuth: { name: 'X-Api-Key', value: SECRET } }) });
+    expect(items[0].json.headers['x-api-key']).toBe(SECRET);
+  });
+
+  it('query auth', async () => {
+    const { items } = await run(node('httpQueryAuth'), { credentials: creds({ httpQueryAuth: { name: 'api_key', value: SECRET } }) });
+    expect(items[0].json.query.api_key).toBe(SECRET);
+  });
+
+  it('basic auth', async () => {
+    const { items } = await run(node('httpBasicAuth'), { credentials: creds({ httpBasicAuth: { user: 'ann', password: SECRET } }) });
+    expect(items[0].json.headers.authorization).toBe('Basic ' + Buffer.from(`ann:${SECRET}`).toString('base64'));
+  });
+
+  it('bearer auth', async () => {
+    const { items } = await run(node('httpBearerAuth'), { credentials: creds({ httpBearerAuth: { token: SECRET } }) });
+    expect(items[0].json.headers.authorization).toBe(`Bearer ${SECRET}`);
+  });
+
+  it('legacy v1 header auth', async () => {
+    const { items } = await run(
+      { typeVersion: 1, parameters: { url: `${srv.url}/echo`, authentication: 'headerAuth', options: {} }, credentials: { httpHeaderAuth: { id: '1', name: 't' } } },
+      { credentials: creds({ httpHeaderAuth: { name: 'Authorization', value: SECRET } }) },
+    );
+    expect(items[0].json.headers.authorization).toBe(SECRET);
+  });
+
+  it('OAuth2 refreshes an expired token and retries', async () => {
+    const before = tokenRefreshes;
+    const { items, result } = await run(node('oAuth2Api', '/oauth-protected'), {
+      credentials: creds({
+        oAuth2Api: {
+          grantType: 'authorizationCode', accessTokenUrl: `${srv.url}/token`, clientId: 'cid', clientSecret: 'client-secret-xyz',
+          oauthTokenData: { access_token: 'stale-access-token', refresh_token: 'refresh-me', expires_at: Date.now() - 60_000 },
+        },
+      }),
+    });
+    expect(result.status).toBe('success');
+    expect(items[0].json.headers.authorization).toBe('Bearer fresh-access-token');
+    expect(tokenRefreshes - before).toBe(1);
+  });
+
+  it('OAuth2 refreshes on 401 when the token has no known expiry', async () => {
+    const before = tokenRefreshes;
+    const { result } = await run(node('oAuth2Api', '/oauth-protected'), {
+      credentials: creds({ oAuth2Api: { accessTokenUrl: `${srv.url}/token`, clientId: 'cid', clientSecret: 'cs', oauthTokenData: { access_token: 'old', refresh_token: 'refresh-me' } } }),
+    });
+    expect(result.status).toBe('success');
+    expect(tokenRefreshes - before).toBe(1);
+  });
+
+  it('never puts a credential secret into errors or run data', async () => {
+    const { result, error } = await run(
+      { ...node('httpHeaderAuth', '/status/404'), onError: 'stopWorkflow' },
+      { credentials: creds({ httpHeaderAuth: { name: 'Authorization', value: SECRET } }) },
+    );
+    expect(result.status).toBe('error');
+    expect(error?.description).toContain('**hidden**');
+    expect(JSON.stringify(result)).not.toContain(SECRET);
+
+    const cont = await run({ ...node('httpHeaderAuth', '/status/404'), continueOnFail: true }, { credentials: creds({ httpHeaderAuth: { name: 'Authorization', value: SECRET } }) });
+    expect(cont.result.status).toBe('success');
+    expect(JSON.stringify(cont.result)).not.toContain(SECRET);
+
+    const unreachable = await run(
+      { parameters: { url: `http://127.0.0.1:1/x?k=${SECRET}`, authentication: 'genericCredentialType', genericAuthType: 'httpQueryAuth', options: {} }, credentials: { httpQueryAuth: { id: '1', name: 't' } } },
+      { credentials: creds({ httpQueryAuth: { name: 'k', value: SECRET } }) },
+    );
+    expect(unreachable.result.status).toBe('error');
+    expect(JSON.stringify(unreachable.result)).not.toContain(SECRET);
+  });
+});
+
+describe('HTTP Request node: pagination', () => {
+  it('updates a parameter each request until the response is empty', async () => {
+    const { items } = await run({
+      parameters: {
+        url: `${srv.url}/pages`,
+        options: {
+          pagination: {
+            pagination: {
+              paginationMode: 'updateAParameterInEachRequest',
+              parameters: { parameters: [{ type: 'qs', name: 'page', value: '={{ $pageCount + 1 }}' }] },
+              paginationCompleteWhen: 'responseIsEmpty',
+            },
+          },
+        },
+      },
+    });
+    expect(items.map((i) => i.json)).toEqual([{ page: 1 }, { page: 2 }, { page: 3 }]);
+  });
+
+  it('follows a next URL until the completion expression holds, with a page limit', async () => {
+    const { items } = await run({
+      parameters: {
+        url: `${srv.url}/cursor`,
+        options: {
+          pagination: {
+            pagination: {
+              paginationMode: 'responseContainsNextURL',
+              nextURL: '={{ $response.body.next }}',
+              paginationCompleteWhen: 'other',
+              completeExpression: '={{ !$response.body.next }}',
+            },
+          },
+        },
+      },
+    });
+    expect(items.map((i) => i.json.items)).toEqual([[{ n: 0 }], [{ n: 1 }], [{ n: 2 }]]);
+    const limited = await run({
+      parameters: {
+        url: `${srv.url}/cursor`,
+        options: { pagination: { pagination: { paginationMode: 'responseContainsNextURL', nextURL: '={{ $response.body.next }}', paginationCompleteWhen: 'other', completeExpression: '={{ !$response.body.next }}', limitPagesFetched: true, maxRequests: 2 } } },
+      },
+    });
+    expect(limited.items).toHaveLength(2);
+  });
+});
+
+describe('HTTP Request node: legacy v1', () => {
+  it('sends UI parameters and parses JSON', async () => {
+    const { items } = await run({
+      typeVersion: 1,
+      parameters: { requestMethod: 'POST', url: `${srv.url}/echo`, bodyParametersUi: { parameter: [{ name: 'a', value: 'b' }] }, queryParametersUi: { parameter: [{ name: 'q', value: '1' }] }, options: {} },
+    });
+    expect(items[0].json.query).toEqual({ q: '1' });
+    expect(JSON.parse(items[0].json.body)).toEqual({ a: 'b' });
+  });
+
+  it('returns a string response in the data property', async () => {
+    const { items } = await run({ typeVersion: 1, parameters: { url: `${srv.url}/text`, responseFormat: 'string', options: {} } });
+    expect(items[0].json).toEqual({ data: 'hello text' });
+  });
+});

@@ -1,0 +1,182 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createTestEnv, type TestEnv } from '../../helpers/env.js';
+import { runCli, json } from '../../helpers/cli.js';
+import { createUserAndLogin, type LoggedInUser } from '../../helpers/users.js';
+import {
+  FAST_ENV,
+  countersAndTable,
+  deleteQueues,
+  insertWorkflow,
+  queueDepth,
+  setIfWorkflow,
+  startDaemon,
+  statusCounts,
+  waitFor,
+  type DaemonProc,
+} from './helpers.js';
+
+let t: TestEnv;
+let alice: LoggedInUser;
+let env: NodeJS.ProcessEnv;
+let daemon: DaemonProc;
+let wf: string;
+
+beforeAll(async () => {
+  t = await createTestEnv();
+  alice = await createUserAndLogin(t, { email: 'alice@example.com', username: 'alice' });
+  env = { ...alice.env, ...FAST_ENV };
+  wf = await insertWorkflow(t.pool, alice.userId, 'Set and If', setIfWorkflow());
+  daemon = await startDaemon({ ...t.env, ...FAST_ENV }, ['--concurrency', '8']);
+});
+
+afterAll(async () => {
+  daemon?.kill('SIGTERM');
+  await daemon?.exited;
+  await deleteQueues(t.amqpUrl, t.amqpPrefix).catch(() => {});
+  await t?.cleanup();
+});
+
+describe('jobsprint run through the broker', () => {
+  it('runs an execution to completion and records it (--wait)', async () => {
+    const r = await runCli(['run', 'Set and If', '--input', '{"x": 5}', '--wait', '--json'], { env });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const end = json(r);
+    expect(end).toMatchObject({ status: 'success', workflow_id: wf, trigger_type: 'manual', error_message: null });
+    expect(end.output_data.last_node).toBe('If');
+    expect(end.output_data.main[0][0].json).toMatchObject({ x: 5, doubled: 10 });
+
+    const nodes = await t.pool.query(
+      `SELECT node_id, node_name, status, duration_ms, input_data, output_data FROM execution_nodes WHERE execution_id = $1 ORDER BY started_at, node_name`,
+      [end.id],
+    );
+    expect(nodes.rows.map((n) => [n.node_name, n.status])).toEqual([
+      ['Start', 'success'],
+      ['Set', 'success'],
+      ['If', 'success'],
+    ]);
+    expect(nodes.rows[1].node_id).toBe('n-set');
+    expect(nodes.rows[1].input_data.main[0][0].json).toEqual({ x: 5 });
+    expect(nodes.rows[1].output_data.main[0][0].json).toEqual({ x: 5, doubled: 10 });
+    const row = await t.pool.query(`SELECT execution_metadata, completed_at, duration_ms FROM executions WHERE id = $1`, [end.id]);
+    expect(row.rows[0].execution_metadata).toMatchObject({ attempt: 1, worker_id: expect.any(String) });
+    expect(row.rows[0].duration_ms).toBeGreaterThanOrEqual(0);
+    const audit = await t.pool.query(`SELECT user_id, action FROM audit_logs WHERE resource_id = $1 AND event_type = 'execution.created'`, [end.id]);
+    expect(audit.rows).toEqual([{ user_id: alice.userId, action: 'execute' }]);
+  });
+
+  it('queues without waiting and prints the id', async () => {
+    const r = await runCli(['run', wf], { env });
+    expect(r.code).toBe(0);
+    const id = r.stdout.trim();
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(r.stderr).toContain('executions logs');
+    await waitFor(async () => (await t.pool.query(`SELECT 1 FROM executions WHERE id = $1 AND status = 'success'`, [id])).rowCount, 15_000, 'success');
+  });
+
+  it('enqueues a batch (--count, --input-jsonl) and runs them all', async () => {
+    let r = await runCli(['run', wf, '--count', '60', '--json'], { env });
+    expect(r.code).toBe(0);
+    const batch = json(r);
+    expect(batch).toMatchObject({ workflow_id: wf, count: 60, published: 60 });
+    const file = join(t.home, 'inputs.jsonl');
+    writeFileSync(file, '{"x":1}\n{"x":2}\n\n{"x":3}\n');
+    r = await runCli(['run', wf, '--input-jsonl', file, '--json'], { env });
+    expect(r.code).toBe(0);
+    const lines = json(r);
+    expect(lines.count).toBe(3);
+    const ids = [...batch.ids, ...lines.ids];
+    await waitFor(
+      async () => (await t.pool.query(`SELECT COUNT(*)::int AS n FROM executions WHERE id = ANY($1) AND status = 'success'`, [ids])).rows[0].n === ids.length,
+      30_000,
+      'all batch executions to succeed',
+    );
+    const inputs = await t.pool.query(`SELECT input_data FROM executions WHERE id = ANY($1) ORDER BY input_data->>'x'`, [lines.ids]);
+    expect(inputs.rows.map((x) => x.input_data)).toEqual([{ x: 1 }, { x: 2 }, { x: 3 }]);
+  });
+
+  it('rejects bad input with exit 2 and creates nothing', async () => {
+    const before = (await statusCounts(t.pool)).success ?? 0;
+    let r = await runCli(['run', wf, '--input', '{nope'], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: --input is not valid JSON/);
+    r = await runCli(['run', wf, '--trigger', 'webhook'], { env });
+    expect(r.code).toBe(2);
+    r = await runCli(['run', 'No such workflow'], { env });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/not found/);
+    const total = await t.pool.query(`SELECT COUNT(*)::int AS n FROM executions WHERE status <> 'success'`);
+    expect(total.rows[0].n).toBe(0);
+    expect((await statusCounts(t.pool)).success).toBe(before);
+  });
+
+  it('fails with exit 6 and accepts nothing when RabbitMQ is unreachable', async () => {
+    const before = await t.pool.query(`SELECT COUNT(*)::int AS n FROM executions`);
+    const r = await runCli(['run', wf], { env: { ...env, JOBSPRINT_AMQP_URL: 'amqp://guest:guest@127.0.0.1:1', JOBSPRINT_CONNECT_TIMEOUT_MS: '1000' } });
+    expect(r.code).toBe(6);
+    expect(r.stderr).toMatch(/^error: RabbitMQ unavailable/);
+    const after = await t.pool.query(`SELECT COUNT(*)::int AS n FROM executions`);
+    expect(after.rows[0].n).toBe(before.rows[0].n);
+  });
+
+  it('runs a message delivered several times only once', async () => {
+    const r = await runCli(['run', wf, '--input', '{"x": 7}', '--json'], { env });
+    const { id } = json(r);
+    // The same message again, five times, straight to the exchange.
+    const amqp = await import('amqplib');
+    const conn = await amqp.connect(t.amqpUrl);
+    const ch = await conn.createConfirmChannel();
+    for (let i = 0; i < 5; i++) ch.publish(`${t.amqpPrefix}.executions`, 'run', Buffer.from(JSON.stringify({ v: 1, execution_id: id })), { persistent: true });
+    await ch.waitForConfirms();
+    await conn.close();
+    await waitFor(async () => (await t.pool.query(`SELECT 1 FROM executions WHERE id = $1 AND status = 'success'`, [id])).rowCount, 15_000, 'success');
+    await new Promise((res) => setTimeout(res, 500)); // let the duplicates arrive
+    const row = await t.pool.query(`SELECT execution_metadata->>'attempt' AS attempt FROM executions WHERE id = $1`, [id]);
+    expect(row.rows[0].attempt).toBe('1');
+    const nodes = await t.pool.query(`SELECT COUNT(*)::int AS n FROM execution_nodes WHERE execution_id = $1`, [id]);
+    expect(nodes.rows[0].n).toBe(3);
+    expect(await queueDepth(t.amqpUrl, `${t.amqpPrefix}.executions`)).toBe(0);
+  });
+
+  it('dead-letters poison messages: unparseable and unknown executions', async () => {
+    const amqp = await import('amqplib');
+    const conn = await amqp.connect(t.amqpUrl);
+    const ch = await conn.createConfirmChannel();
+    ch.publish(`${t.amqpPrefix}.executions`, 'run', Buffer.from('not json at all'), { persistent: true });
+    ch.publish(`${t.amqpPrefix}.executions`, 'run', Buffer.from(JSON.stringify({ v: 1, execution_id: '00000000-0000-4000-8000-000000000000' })), { persistent: true });
+    await ch.waitForConfirms();
+    await conn.close();
+    await waitFor(async () => (await queueDepth(t.amqpUrl, `${t.amqpPrefix}.executions.dead`)) === 2, 15_000, 'two dead-lettered messages');
+    expect(daemon.logs.some((l) => /dead-lettering/.test(l.msg) && l.level === 'warn')).toBe(true);
+  });
+
+  it('publishes an execution whose publish never happened (the sweeper)', async () => {
+    // As if `run` was killed between its commit and its publish.
+    const { rows } = await t.pool.query(
+      `INSERT INTO executions (workflow_id, user_id, status, trigger_type, input_data, execution_metadata, started_at)
+       VALUES ($1, $2, 'pending', 'api', '{"x": 2}', '{}', now() - interval '3 seconds') RETURNING id`,
+      [wf, alice.userId],
+    );
+    const id = rows[0].id;
+    await waitFor(async () => (await t.pool.query(`SELECT 1 FROM executions WHERE id = $1 AND status = 'success'`, [id])).rowCount, 15_000, 'swept execution to succeed');
+    expect(daemon.logs.some((l) => l.msg === 'sweeper republished executions' && l.unpublished >= 1)).toBe(true);
+  });
+
+  it('keeps the workflow counters equal to the executions table', async () => {
+    await waitFor(async () => {
+      const s = await statusCounts(t.pool, wf);
+      return !s.pending && !s.running;
+    });
+    const { counters, table } = await countersAndTable(t.pool, wf);
+    expect(counters).toEqual(table);
+    // The sweeper copies them into the workflows row without touching updated_at.
+    await waitFor(async () => {
+      const c = await countersAndTable(t.pool, wf);
+      return JSON.stringify(c.workflowRow) === JSON.stringify(c.table);
+    }, 10_000, 'workflows row counters');
+    const w = await t.pool.query(`SELECT updated_at = created_at AS untouched FROM workflows WHERE id = $1`, [wf]);
+    expect(w.rows[0].untouched).toBe(true);
+  });
+});

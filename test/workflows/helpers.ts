@@ -1,0 +1,58 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ActingAs } from '../../src/core/actor.js';
+import { Config } from '../../src/core/config.js';
+import { Core } from '../../src/core/context.js';
+import { expect } from 'vitest';
+import type { CliResult } from '../helpers/cli.js';
+import type { TestEnv } from '../helpers/env.js';
+
+export const CORPUS = process.env.JOBSPRINT_N8N_CORPUS ?? fileURLToPath(new URL('../../../shared/n8n-corpus/', import.meta.url));
+
+/** Every workflow file of the shared corpus (public workflows and n8n's node fixtures). */
+export function corpusFiles(): string[] {
+  const files: string[] = [];
+  for (const dir of ['public', 'n8n-fixtures']) {
+    for (const f of readdirSync(join(CORPUS, dir)).sort()) if (f.endsWith('.json')) files.push(join(CORPUS, dir, f));
+  }
+  return files;
+}
+
+/** A Core on the test file's database and Redis prefix, as a command would build it. */
+export function testCore(t: TestEnv): Core {
+  return new Core({ config: new Config(t.env) });
+}
+
+/** A tenant, inserted directly (the core functions are under test, not login). */
+export async function createTenant(t: TestEnv, username: string, role: 'user' | 'admin' = 'user'): Promise<ActingAs> {
+  const r = await t.pool.query<{ id: string }>(
+    `INSERT INTO users (email, username, password_hash, role) VALUES ($1, $2, 'x', $3) RETURNING id`,
+    [`${username}@example.com`, username, role],
+  );
+  const userId = r.rows[0]!.id;
+  return {
+    actor: { kind: 'user', userId, email: `${username}@example.com`, username, role, sessionId: null },
+    scope: { userId, role },
+  };
+}
+
+/** A small valid n8n workflow: manual trigger → Set. */
+export function cliFlow(name: string, value = 'one') {
+  return {
+    name,
+    nodes: [
+      { id: 'n1', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+      { id: 'n2', name: 'Set', type: 'n8n-nodes-base.set', typeVersion: 3.4, position: [200, 0], parameters: { value } },
+    ],
+    connections: { Start: { main: [[{ node: 'Set', type: 'main', index: 0 }]] } },
+  };
+}
+
+/** A failed command: the exit code, one line on stderr, nothing on stdout. */
+export function expectOneLineError(r: CliResult, code: number, pattern: RegExp): void {
+  expect(r.code, r.stderr).toBe(code);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expect(r.stderr).toMatch(pattern);
+  expect(r.stdout).toBe('');
+}
