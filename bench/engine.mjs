@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Engine throughput benchmark. Needs `npm run build` (imports dist/) and node --no-node-snapshot
-// (isolated-vm on Node 20). Prints one JSON object.
+// Engine throughput benchmark. Needs `npm run build` (imports dist/). Runs without
+// --no-node-snapshot, as bin/jobsprint does (test/engine/isolate-stress.test.ts keeps that safe).
+// Prints one JSON object.
 import { runWorkflow } from '../dist/core/engine/index.js';
 
 const N = Number(process.env.BENCH_ITEMS ?? 10_000);

@@ -30,6 +30,7 @@ const { values } = parseArgs({
     engine: { type: 'string', default: 'real' },
     daemons: { type: 'string', default: '1' },
     batch: { type: 'string', default: '200' },
+    producers: { type: 'string', default: '4' },
     child: { type: 'boolean', default: false },
   },
 });
@@ -124,25 +125,33 @@ async function main() {
     const t0 = Date.now();
     let sent = 0;
     let enqueueBatches = 0;
-    // Offered load: batches at the rate's pace; 0 = back to back (a backlog).
-    while (sent < N) {
-      const size = Math.min(rate > 0 ? Math.max(1, Math.round(rate / 100)) : batch, N - sent);
-      const at = Date.now();
-      const res = await enqueueExecutions(db, queue, { requestId: core.requestId, userAgent: 'jobsprint-bench' }, actingAs, {
-        workflowRef: wf,
-        inputs: Array.from({ length: size }, (_, i) => ({ x: sent + i })),
-        trigger: 'manual',
-        maxRetries: 0,
-      });
-      for (const eid of res.ids) enqueuedAt.set(eid, at);
-      sent += size;
-      enqueueBatches++;
-      if (rate > 0) {
-        const due = t0 + (sent / rate) * 1000;
-        const wait = due - Date.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    // Offered load: P concurrent producers (like P clients), each pacing its share of the rate
+    // in small batches; rate 0 = back to back in large batches (a backlog).
+    const P = Math.max(1, Number(values.producers));
+    const producer = async (p) => {
+      const share = Math.floor(N / P) + (p < N % P ? 1 : 0);
+      const pRate = rate / P;
+      let mine = 0;
+      while (mine < share) {
+        const size = Math.min(rate > 0 ? Math.max(1, Math.round(pRate / 50)) : batch, share - mine);
+        const at = Date.now();
+        const res = await enqueueExecutions(db, queue, { requestId: core.requestId, userAgent: 'jobsprint-bench' }, actingAs, {
+          workflowRef: wf,
+          inputs: Array.from({ length: size }, (_, i) => ({ x: sent + i })),
+          trigger: 'manual',
+          maxRetries: 0,
+        });
+        for (const eid of res.ids) enqueuedAt.set(eid, at);
+        mine += size;
+        sent += size;
+        enqueueBatches++;
+        if (rate > 0) {
+          const wait = t0 + (mine / pRate) * 1000 - Date.now();
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: P }, (_, p) => producer(p)));
     const enqueueMs = Date.now() - t0;
     const deadline = Date.now() + Math.max(120_000, N * 50);
     let done = 0;
@@ -166,6 +175,7 @@ async function main() {
       daemons: Number(values.daemons),
       engine: values.engine,
       offered_rate_per_s: rate || null,
+      producers: P,
       enqueue: { ms: enqueueMs, per_s: Math.round(N / (enqueueMs / 1000)), batches: enqueueBatches },
       throughput_per_s: Math.round(N / wallS),
       drain_per_s: completions.length > 1 ? Math.round((completions.length - 1) / ((completions.at(-1) - completions[0]) / 1000)) : null,

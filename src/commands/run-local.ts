@@ -1,11 +1,13 @@
 /**
  * `jobsprint run <file> --local`: run a workflow file in-process with the engine and
  * print a per-node table (tab-separated) or n8n-shaped JSON ({status, runData}).
+ * No database, Redis or RabbitMQ: settings come from the environment / profile only.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { runWorkflow, assertRunnable, EngineValidationError } from '../core/engine/index.js';
+import { runWorkflow, assertRunnable, EngineValidationError, httpClientFromConfig } from '../core/engine/index.js';
 import type { EngineEvent, IDataObject, RunOptions, WorkflowDefinition } from '../core/engine/index.js';
+import { Config } from '../core/config.js';
 
 export interface RunLocalOptions {
   file: string;
@@ -16,7 +18,14 @@ export interface RunLocalOptions {
   stdout: NodeJS.WritableStream;
   signal?: AbortSignal;
   timeoutMs?: number;
-  /** extra engine options (credentials provider, env allowlist, loader...) */
+  /** Used when the workflow sets no settings.executionTimeout of its own (ms; 0 = none). */
+  defaultTimeoutMs?: number;
+  /**
+   * The http_deny_networks setting (extra networks/hosts outbound HTTP may not reach).
+   * Default: resolved from the environment and the current profile.
+   */
+  httpDenyNetworks?: string;
+  /** extra engine options (credentials provider, env allowlist, HTTP client, loader...) */
   engine?: Partial<RunOptions>;
 }
 
@@ -62,20 +71,25 @@ export async function runLocal(opts: RunLocalOptions): Promise<number> {
   }
   assertRunnable(wf);
   const input = opts.input !== undefined ? await readInput(opts.input, process.cwd()) : undefined;
+  const ownTimeout = Number(wf.settings?.executionTimeout);
+  const timeoutMs = opts.timeoutMs ?? (Number.isFinite(ownTimeout) && ownTimeout > 0 ? undefined : opts.defaultTimeoutMs);
   const ends: Extract<EngineEvent, { type: 'nodeEnd' }>[] = [];
+  // The operator's SSRF deny-list applies to local runs too; a bad entry is exit code 2.
+  const ownClient = opts.engine?.httpClient ? undefined : httpClientFromConfig(opts.httpDenyNetworks ?? new Config(process.env, { allowMissingProfile: true }).get('http_deny_networks'));
   const result = await runWorkflow(wf, {
     ...opts.engine,
+    ...(ownClient ? { httpClient: ownClient } : {}),
     input,
     usePinData: opts.usePinData ?? false,
     signal: opts.signal,
-    timeoutMs: opts.timeoutMs,
+    timeoutMs,
     baseDir: path.dirname(file),
     mode: 'cli',
     onEvent: (e) => {
       if (e.type === 'nodeEnd') ends.push(e);
       opts.engine?.onEvent?.(e);
     },
-  });
+  }).finally(() => ownClient?.close());
   const out = opts.stdout;
   if (opts.json) {
     out.write(JSON.stringify({ status: result.status, runData: result.runData, ...(result.error ? { error: { message: result.error.message, node: result.error.node?.name } } : {}) }) + '\n');

@@ -5,9 +5,6 @@ import { action, intOption, type CommandContext } from './context.js';
 import { readStdin } from './prompt.js';
 import { addUserOption, requireActor } from './session.js';
 
-// Variable specifier: the engine engineer's local runner may not exist in every build yet.
-const RUN_LOCAL = './run-local.js';
-
 export function register(program: Command): void {
   addUserOption(
     program
@@ -149,12 +146,27 @@ function readFileOrFail(path: string, flag: string): string {
   }
 }
 
-async function runLocalCommand(ctx: CommandContext, workflowRef: string): Promise<number | void> {
-  let mod: { runLocal: (ctx: CommandContext, workflowRef: string) => Promise<number | void> };
-  try {
-    mod = (await import(RUN_LOCAL)) as typeof mod;
-  } catch {
-    throw new UsageError('--local is not available in this build', { hint: 'queue it instead: drop --local' });
+async function runLocalCommand(ctx: CommandContext, file: string): Promise<number | void> {
+  const { opts, out, core } = ctx;
+  if (opts.count !== undefined || opts.inputJsonl !== undefined || opts.wait || opts.follow) {
+    throw new UsageError('--local runs one workflow file here; --count, --input-jsonl, --wait and --follow are for the queue');
   }
-  return mod.runLocal(ctx, workflowRef);
+  const { runLocal } = await import('./run-local.js');
+  const { pipelineSettings } = await import('../core/executions/settings.js');
+  const { interruptSignal } = await import('./executions.js');
+  const timeoutS = pipelineSettings(core.config).defaultTimeoutS;
+  const interrupt = interruptSignal();
+  try {
+    return await runLocal({
+      file,
+      input: opts.input === '@-' ? await readStdin() : opts.input,
+      json: out.json,
+      stdout: out.stdout,
+      signal: interrupt.signal,
+      timeoutMs: timeoutS > 0 ? timeoutS * 1000 : undefined,
+      engine: { envAllowlist: (core.config.get('env_allowlist') ?? '').split(',').map((s) => s.trim()).filter(Boolean) },
+    });
+  } finally {
+    interrupt.dispose();
+  }
 }

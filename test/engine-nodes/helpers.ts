@@ -112,7 +112,9 @@ export function makeContext(
       if (o?.rawExpressions) return structuredClone(raw);
       return resolve(structuredClone(raw), scope(itemIndex));
     },
-    evaluateExpression: (expression: string, itemIndex: number) => evalExpr(expression, scope(itemIndex)),
+    evaluateExpression: (expression: string, itemIndex: number, extra?: Record<string, unknown>) => evalExpr(expression, { ...scope(itemIndex), ...extra }),
+    updateCredentialsOAuthTokenData: async () => {},
+    sendResponse: () => {},
     async getCredentials(type: string) {
       const c = opts.credentials?.[type];
       if (!c) throw new Error(`Node does not have any credentials set for "${type}"`);

@@ -75,17 +75,6 @@ describe('crypto and dateTime', () => {
   });
 });
 
-describe('respondToWebhook', () => {
-  it('passes items through and exposes the response it built', async () => {
-    const { out, res } = await run(
-      { type: 'n8n-nodes-base.respondToWebhook', typeVersion: 1.1, parameters: { respondWith: 'json', responseBody: '={{ { ok: true, n: $json.n } }}', options: { responseCode: 201, responseHeaders: { entries: [{ name: 'X-A', value: 'b' }] } } } },
-      [{ json: { n: 3 } }],
-    );
-    expect(res.status).toBe('success');
-    expect(out[0]![0].json).toEqual({ n: 3 });
-  });
-});
-
 describe('AI chat completion', () => {
   let srv: Awaited<ReturnType<typeof startServer>>;
   beforeAll(async () => {

@@ -36,6 +36,8 @@ export interface OpenEmbeddedOptions {
   migrate?: boolean;
   /** Recorded in the lock file so a second process can name the holder. */
   command?: string;
+  /** Create a new data directory from the build-time template when there is one (default). */
+  useTemplate?: boolean;
 }
 
 /** Describes what runs the command, for the lock file: the words before the first option. */
@@ -107,7 +109,7 @@ function initialData(path: string): Blob | undefined {
   return new Blob([readFileSync(TEMPLATE)]);
 }
 
-async function startInstance(path: string, lockPath: string, command: string): Promise<Instance> {
+async function startInstance(path: string, lockPath: string, command: string, useTemplate: boolean): Promise<Instance> {
   mkdirSync(path, { recursive: true, mode: 0o700 });
   const release = acquireDataDirLock(lockPath, command);
   try {
@@ -116,7 +118,7 @@ async function startInstance(path: string, lockPath: string, command: string): P
       import('@electric-sql/pglite/node-postgres'),
       import('pg'),
     ]);
-    const lite = await PGlite.create({ dataDir: path, loadDataDir: initialData(path) });
+    const lite = await PGlite.create({ dataDir: path, loadDataDir: useTemplate ? initialData(path) : undefined });
     const client = new pgmod.Client(createPgConfig(lite) as unknown as pg.ClientConfig);
     client.on('error', () => {});
     await client.connect();
@@ -141,7 +143,7 @@ export async function openEmbedded(config: Config, opts: OpenEmbeddedOptions = {
   const path = embeddedDataDir(config.env);
   let pending = instances.get(path);
   if (!pending) {
-    pending = startInstance(path, embeddedLockPath(config.env), opts.command ?? describeCommand());
+    pending = startInstance(path, embeddedLockPath(config.env), opts.command ?? describeCommand(), opts.useTemplate !== false);
     instances.set(path, pending);
     pending.catch(() => instances.delete(path));
   }

@@ -96,6 +96,12 @@ class PostgresDb implements Db {
       },
     };
     let broken = false;
+    // A backend terminated mid-transaction emits 'error' on the checked-out client; without a
+    // listener that event would crash a long-running process.
+    const onError = () => {
+      broken = true;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       if (setup) await setup(tx);
@@ -110,6 +116,7 @@ class PostgresDb implements Db {
       }
       throw this.mapError(err);
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }

@@ -11,6 +11,7 @@ export * from './types.js';
 export { EngineValidationError, NodeOperationError, NodeApiError, ExpressionError, ExecutionCanceledError, SandboxError } from './errors.js';
 export { isSupportedNodeType, listSupportedNodeTypes, registerNodeType, getNodeType };
 export { setSandboxPoolSize } from './sandbox/sandbox.js';
+export { httpClientFromConfig, parseDenyNetworks } from './http/config.js';
 
 /** Structural checks + unknown node types. Empty list = runnable. */
 export function validateWorkflow(def: unknown): ValidationProblem[] {

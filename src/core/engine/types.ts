@@ -123,6 +123,21 @@ export type IRunData = Record<string, ITaskData[]>;
 export interface CredentialsProvider {
   /** Returns decrypted credential data for the node's credential of this type. */
   getCredentials(type: string, node: INode): Promise<IDataObject>;
+  /**
+   * Persists refreshed OAuth2 token data (access/refresh token, expiry) of the node's
+   * credential of this type, so the next execution does not refresh again. Optional:
+   * without it a refreshed token lives only for the current execution.
+   */
+  updateOAuthTokenData?(type: string, node: INode, tokenData: IDataObject): Promise<void>;
+}
+
+/** What a webhook server sends back to the caller (Respond to Webhook). */
+export interface WebhookResponse {
+  statusCode: number;
+  /** lower-case header names */
+  headers: Record<string, string>;
+  /** JSON value or string; a Buffer for binary data; undefined for no body */
+  body?: unknown;
 }
 
 export interface HttpRequestOptions {
@@ -196,9 +211,17 @@ export interface NodeExecuteContext {
   getNodeParameter(name: string, itemIndex: number, fallback?: unknown, opts?: { rawExpressions?: boolean }): any;
   /** Resolve many items at once (faster): returns one value per item index. */
   getNodeParameterForItems?(name: string, itemCount: number, fallback?: unknown): any[];
-  /** Evaluates an n8n expression ('=...{{ }}') or returns a literal unchanged. */
-  evaluateExpression(expression: string, itemIndex: number): unknown;
+  /**
+   * Evaluates an n8n expression ('=...{{ }}') or returns a literal unchanged. `extra` adds
+   * variables the expression can read by name (n8n's additional keys, e.g. $response,
+   * $request, $pageCount in HTTP Request pagination); plain data only, copied into the sandbox.
+   */
+  evaluateExpression(expression: string, itemIndex: number, extra?: Record<string, unknown>): unknown;
   getCredentials(type: string): Promise<IDataObject>;
+  /** Persists refreshed OAuth2 token data through the credentials provider, when it supports that. */
+  updateCredentialsOAuthTokenData(type: string, tokenData: IDataObject): Promise<void>;
+  /** Hands the webhook response to the caller (first call wins, as in n8n). */
+  sendResponse(response: WebhookResponse): void;
   continueOnFail(): boolean;
   getWorkflowStaticData(type: 'global' | 'node'): IDataObject;
   /** Run data of the execution so far (read-only view). */
@@ -311,6 +334,11 @@ export interface RunOptions {
   baseDir?: string;
   /** Internal: depth of sub-workflow nesting. */
   depth?: number;
+  /**
+   * Called once, when a Respond to Webhook node produces the response (the first one wins);
+   * a webhook server answers its waiting caller here instead of waiting for the end.
+   */
+  onWebhookResponse?: (response: WebhookResponse) => void;
 }
 
 export interface RunResult {
@@ -321,6 +349,13 @@ export interface RunResult {
   startedAt: number;
   stoppedAt: number;
   executionId: string;
+  /** The response a Respond to Webhook node produced (also passed to onWebhookResponse). */
+  webhookResponse?: WebhookResponse;
+  /**
+   * The workflow's static data after the run, when a node changed it (keys 'global' and
+   * 'node:<name>', as n8n stores it); the caller persists it as the next run's `staticData`.
+   */
+  staticData?: IDataObject;
 }
 
 export interface ValidationProblem {

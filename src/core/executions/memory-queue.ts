@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Core } from '../context.js';
+import type { Db } from '../db/types.js';
 import { ServiceUnavailableError } from '../errors.js';
 import type { PipelineLog } from './event-sink.js';
+import type { PipelineSettings } from './settings.js';
 import { decodeMessage, encodeMessage, type ExecutionQueue, type QueueDelivery, type QueueStats } from './queue.js';
 
 /**
@@ -150,6 +152,11 @@ export class MemoryExecutionQueue implements ExecutionQueue {
 }
 
 export interface MemoryQueueOptions {
+  /**
+   * Start a worker in this process for what is published (default). The daemon passes false:
+   * it consumes with its own worker and sweeps with its own sweeper.
+   */
+  consumeInProcess?: boolean;
   log?: PipelineLog;
   /** Test seam: run workflows with this instead of the engine module. */
   engine?: import('./engine-adapter.js').EngineRunner;
@@ -162,8 +169,82 @@ const silent: PipelineLog = { debug: () => {}, info: () => {}, warn: () => {}, e
  * (a CLI `run`, as opposed to the daemon, which consumes itself) starts an in-process worker,
  * so the execution runs at once, here. Closing the queue — `core.close()` at the end of the
  * command — waits until everything published has run (retries included), because nobody
- * else would run it. Opening it first republishes what earlier processes left pending, as the
- * daemon's sweeper does on a server.
+ * else would run it.
+ */
+class InProcessQueue extends MemoryExecutionQueue {
+  private worker?: import('./worker.js').Worker;
+  private starting?: Promise<void>;
+  private stopping?: Promise<unknown>;
+  private closing?: Promise<void>;
+
+  constructor(
+    private readonly core: Core,
+    private readonly db: Db,
+    private readonly settings: PipelineSettings,
+    private readonly opts: MemoryQueueOptions & { log: PipelineLog },
+  ) {
+    super();
+  }
+
+  override async publish(executionIds: string[]): Promise<void> {
+    await super.publish(executionIds);
+    if (this.opts.consumeInProcess !== false && !this.hasConsumer && executionIds.length) {
+      this.starting ??= this.startWorker();
+      await this.starting;
+    }
+  }
+
+  private async startWorker(): Promise<void> {
+    const { Worker } = await import('./worker.js');
+    this.worker = new Worker({
+      core: this.core,
+      db: this.db,
+      queue: this,
+      workerId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}:in-process`,
+      concurrency: 4,
+      settings: this.settings,
+      log: this.opts.log,
+      engine: this.opts.engine,
+    });
+    await this.worker.start();
+  }
+
+  private stopWorker(): Promise<unknown> {
+    return (this.stopping ??= this.worker ? this.worker.stop(0) : Promise.resolve());
+  }
+
+  override close(): Promise<void> {
+    return (this.closing ??= this.finish());
+  }
+
+  private async finish(): Promise<void> {
+    if (this.starting) await this.starting.catch(() => {});
+    // Ctrl-C while waiting for the executions: stop them now; they are handed back as pending
+    // and the next embedded `run` picks them up. A second Ctrl-C exits at once.
+    const interrupt = () => void this.stopWorker();
+    process.once('SIGINT', interrupt);
+    process.once('SIGTERM', interrupt);
+    try {
+      await this.drain();
+    } finally {
+      process.off('SIGINT', interrupt);
+      process.off('SIGTERM', interrupt);
+    }
+    await this.stopWorker();
+    // What never ran here goes back to the outbox, so the next sweep publishes it again.
+    const left = this.undelivered();
+    if (left.length) {
+      await this.db
+        .query(`UPDATE executions SET execution_metadata = execution_metadata - 'published_at' WHERE id = ANY($1::uuid[]) AND status = 'pending'`, [left])
+        .catch(() => {});
+    }
+    await super.close();
+  }
+}
+
+/**
+ * Open the in-process queue for this core (closed with it). A CLI process first republishes
+ * what earlier processes left pending, as the daemon's sweeper does on a server.
  */
 export async function openMemoryQueue(core: Core, opts: MemoryQueueOptions = {}): Promise<MemoryExecutionQueue> {
   const log = opts.log ?? silent;
@@ -171,69 +252,15 @@ export async function openMemoryQueue(core: Core, opts: MemoryQueueOptions = {})
   const db = await core.db();
   const { pipelineSettings } = await import('./settings.js');
   const settings = pipelineSettings(core.config);
-  const queue = new MemoryExecutionQueue();
-  let worker: import('./worker.js').Worker | undefined;
-  let starting: Promise<void> | undefined;
-
-  const startWorker = async () => {
-    const { Worker } = await import('./worker.js');
-    worker = new Worker({
-      core,
-      db,
-      queue,
-      workerId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}:in-process`,
-      concurrency: 4,
-      settings,
-      log,
-      engine: opts.engine,
-    });
-    await worker.start();
-  };
-
-  const publish = queue.publish.bind(queue);
-  queue.publish = async (ids: string[]) => {
-    await publish(ids);
-    if (!queue.hasConsumer && ids.length) {
-      starting ??= startWorker();
-      await starting;
-    }
-  };
-
-  const close = queue.close.bind(queue);
-  let closing: Promise<void> | undefined;
-  let stopping: Promise<unknown> | undefined;
-  const stopWorker = () => (stopping ??= worker ? worker.stop(0) : Promise.resolve());
-  queue.close = () =>
-    (closing ??= (async () => {
-      if (starting) await starting.catch(() => {});
-      // Ctrl-C while waiting for the executions: stop them now; they are handed back as
-      // pending and the next embedded `run` picks them up. A second Ctrl-C exits at once.
-      const interrupt = () => void stopWorker();
-      process.once('SIGINT', interrupt);
-      process.once('SIGTERM', interrupt);
-      try {
-        await queue.drain();
-      } finally {
-        process.off('SIGINT', interrupt);
-        process.off('SIGTERM', interrupt);
-      }
-      await stopWorker();
-      // What never ran here goes back to the outbox: the next sweep publishes it again.
-      const left = queue.undelivered();
-      if (left.length) {
-        await db
-          .query(`UPDATE executions SET execution_metadata = execution_metadata - 'published_at' WHERE id = ANY($1::uuid[]) AND status = 'pending'`, [left])
-          .catch(() => {});
-      }
-      await close();
-    })());
+  const queue = new InProcessQueue(core, db, settings, { ...opts, log });
   core.onClose(() => queue.close());
-
-  try {
-    const { sweep } = await import('./sweeper.js');
-    await sweep(db, queue, settings, log);
-  } catch (err) {
-    log.warn('could not republish pending executions', { error: (err as Error).message });
+  if (opts.consumeInProcess !== false) {
+    try {
+      const { sweep } = await import('./sweeper.js');
+      await sweep(db, queue, settings, log);
+    } catch (err) {
+      log.warn('could not republish pending executions', { error: (err as Error).message });
+    }
   }
   return queue;
 }

@@ -18,7 +18,7 @@ export async function openExecutionQueue(core: Core, opts: OpenQueueOptions = {}
   if (!url) {
     // Embedded mode: an in-process queue; a CLI publish runs the execution in this process.
     const { openMemoryQueue } = await import('./memory-queue.js');
-    return openMemoryQueue(core);
+    return openMemoryQueue(core, { consumeInProcess: !opts.reconnect });
   }
   const { RabbitExecutionQueue } = await import('./rabbitmq.js');
   const prefix = core.config.get('amqp_prefix') ?? 'jobsprint';

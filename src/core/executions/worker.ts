@@ -9,8 +9,8 @@ import { credentialsFor, inputItems, loadEngine, timeoutMsOf, type EngineRunner 
 import { EventSink, type PipelineLog } from './event-sink.js';
 import { markPublished } from './enqueue.js';
 import type { ExecutionQueue, QueueDelivery } from './queue.js';
-import { NodeTracker, executionOutput, recordOutcomes, type AttemptOutcome } from './records.js';
-import { retryDelayMs } from './retry.js';
+import { attemptOutcome } from './outcome.js';
+import { NodeTracker, recordOutcomes, type AttemptOutcome } from './records.js';
 import type { PipelineSettings } from './settings.js';
 
 export interface WorkerHooks {
@@ -30,7 +30,7 @@ export interface WorkerOptions {
   engine?: EngineRunner;
 }
 
-type StopReason = 'cancel' | 'timeout' | 'shutdown' | 'lost';
+export type StopReason = 'cancel' | 'timeout' | 'shutdown' | 'lost';
 
 interface Running {
   row: ClaimedExecution;
@@ -59,6 +59,7 @@ export class Worker {
   private readonly events: EventSink;
   private heartbeatTimer?: NodeJS.Timeout;
   private unsubscribeCancel?: () => Promise<void>;
+  private cancelRetry?: NodeJS.Timeout;
   private engine?: EngineRunner;
   private stopping = false;
 
@@ -81,15 +82,22 @@ export class Worker {
   }
 
   private async subscribeCancel(): Promise<void> {
-    if (!this.o.core.hasRedis()) return;
+    if (!this.o.core.hasRedis() || this.stopping) return;
     try {
       const bus = await this.o.core.bus();
       this.unsubscribeCancel = await bus.subscribe(CANCEL_CHANNEL, (m: { execution_id?: string }) => {
         const r = m?.execution_id ? this.inflight.get(m.execution_id) : undefined;
         if (r) this.abort(r, 'cancel');
       });
+      if (this.cancelRetry) this.o.log.info('Redis available: cancel requests are instant again');
+      this.cancelRetry = undefined;
     } catch (err) {
-      this.o.log.warn('Redis unavailable: cancel requests reach this worker at its next heartbeat instead', { error: (err as Error).message });
+      if (!this.cancelRetry) {
+        this.o.log.warn('Redis unavailable: cancel requests reach this worker at its next heartbeat instead', { error: (err as Error).message });
+      }
+      // Redis was down at start: keep trying, so instant cancels come back with it.
+      this.cancelRetry = setTimeout(() => void this.subscribeCancel(), 5000);
+      this.cancelRetry.unref();
     }
   }
 
@@ -228,7 +236,7 @@ export class Worker {
     }
 
     const durationMs = Date.now() - started;
-    const outcome = this.outcome(r, result, thrown, tracker, durationMs);
+    const outcome = attemptOutcome({ row, reason: r.reason, result, thrown, tracker, durationMs, settings: this.o.settings, workerId: this.o.workerId });
     const recorded = await this.recorder.add(outcome);
     r.delivery.ack();
     if (!recorded) return;
@@ -251,59 +259,6 @@ export class Worker {
         .then(() => markPublished(this.o.db, null, [row.id]))
         .catch(() => this.o.log.warn('retry not published; the sweeper publishes it', { execution_id: row.id }));
     }
-  }
-
-  private outcome(r: Running, result: RunResult | null, thrown: Error | null, tracker: NodeTracker | null, durationMs: number): AttemptOutcome {
-    const { row } = r;
-    const max = this.o.settings.nodeDataMaxBytes;
-    let status: AttemptOutcome['status'];
-    let error: string | null = null;
-    if (r.reason === 'cancel') {
-      status = 'cancelled';
-      error = 'cancelled by user';
-    } else if (r.reason === 'timeout' || /timeout|timed out/i.test(`${result?.status === 'canceled' ? (result.error?.name ?? '') : ''}`)) {
-      r.reason = 'timeout';
-      status = 'failed';
-      error = `timed out after ${Math.round(durationMs / 1000)} s (execution timeout)`;
-    } else if (thrown) {
-      status = 'failed';
-      error = thrown.message;
-    } else if (result?.status === 'success') {
-      status = 'success';
-    } else if (result?.status === 'canceled') {
-      status = 'failed';
-      error = result.error?.message ?? 'the engine stopped the execution';
-    } else {
-      status = 'failed';
-      error = result?.error?.message ?? 'the execution failed';
-    }
-    const metadata: Record<string, unknown> = { finished_by: this.o.workerId, run_started_at: new Date(Date.now() - durationMs).toISOString() };
-    const removeMetadata = ['heartbeat_at'];
-    let retryCount = row.retry_count;
-    // Timeouts and cancellations are not retried: the same run would only time out again.
-    if (status === 'failed' && r.reason !== 'timeout' && row.retry_count < row.max_retries) {
-      const delay = retryDelayMs(row.retry_count, this.o.settings.retryBaseMs, this.o.settings.retryMaxMs);
-      status = 'pending';
-      retryCount = row.retry_count + 1;
-      metadata.not_before = new Date(Date.now() + delay).toISOString();
-      metadata.retry_delay_ms = delay;
-      metadata.last_error = error;
-      removeMetadata.push('published_at', 'worker_id');
-    }
-    return {
-      id: row.id,
-      workflow_id: row.workflow_id,
-      attempt: row.attempt,
-      status,
-      output_data: status === 'success' ? executionOutput(result, max) : null,
-      error_message: error,
-      duration_ms: durationMs,
-      retry_count: retryCount,
-      metadata,
-      removeMetadata,
-      nodes: tracker ? tracker.records(result, max) : [],
-      replaceNodes: row.attempt > 1 || row.retry_count > 0,
-    };
   }
 
   private nodeEvent(base: { execution_id: string; workflow_id: string; user_id: string; attempt: number }, e: EngineEvent): void {
@@ -399,6 +354,7 @@ export class Worker {
     }
     await Promise.race([Promise.all([...this.inflight.values()].map((r) => r.done)), sleep(ABORT_GRACE_MS + 1000, true)]);
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    if (this.cancelRetry) clearTimeout(this.cancelRetry);
     await this.unsubscribeCancel?.().catch(() => {});
     return { finished: before - handedBack, handedBack };
   }

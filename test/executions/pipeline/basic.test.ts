@@ -28,7 +28,7 @@ beforeAll(async () => {
   alice = await createUserAndLogin(t, { email: 'alice@example.com', username: 'alice' });
   env = { ...alice.env, ...FAST_ENV };
   wf = await insertWorkflow(t.pool, alice.userId, 'Set and If', setIfWorkflow());
-  daemon = await startDaemon({ ...t.env, ...FAST_ENV }, ['--concurrency', '8']);
+  daemon = await startDaemon({ ...t.env, ...FAST_ENV, JOBSPRINT_EXECUTION_NODE_DATA_MAX_BYTES: '4000' }, ['--concurrency', '8']);
 });
 
 afterAll(async () => {
@@ -65,6 +65,44 @@ describe('jobsprint run through the broker', () => {
     expect(row.rows[0].duration_ms).toBeGreaterThanOrEqual(0);
     const audit = await t.pool.query(`SELECT user_id, action FROM audit_logs WHERE resource_id = $1 AND event_type = 'execution.created'`, [end.id]);
     expect(audit.rows).toEqual([{ user_id: alice.userId, action: 'execute' }]);
+  });
+
+  it('caps node data at the configured size with a truncated marker', async () => {
+    const input = Array.from({ length: 40 }, (_, i) => ({ x: i, pad: 'p'.repeat(200) }));
+    const r = await runCli(['run', wf, '--input', JSON.stringify(input), '--wait', '--json'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const { id } = json(r);
+    const set = (await t.pool.query(`SELECT input_data, output_data FROM execution_nodes WHERE execution_id = $1 AND node_name = 'Set'`, [id])).rows[0];
+    expect(set.output_data).toMatchObject({ truncated: true, items: [40] });
+    expect(set.output_data.original_bytes).toBeGreaterThan(4000);
+    expect(JSON.stringify(set.output_data).length).toBeLessThanOrEqual(4000);
+    expect(set.output_data.preview.main[0].length).toBeGreaterThan(0);
+    expect(set.output_data.preview.main[0][0].json).toMatchObject({ x: 0, doubled: 0 });
+    expect(set.input_data).toMatchObject({ truncated: true, items: [40] });
+  });
+
+  it('streams the log of the execution it queued (--follow) and exits with its status', async () => {
+    const r = await runCli(['run', wf, '--input', '{"x": 1}', '--follow', '--json'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const finished = events.filter((e) => e.type === 'node.finished').map((e) => [e.node_name, e.status]);
+    expect(finished).toEqual([
+      ['Start', 'success'],
+      ['Set', 'success'],
+      ['If', 'success'],
+    ]);
+    expect(events.at(-1)).toMatchObject({ type: 'execution.finished', status: 'success' });
+  });
+
+  it('runs a workflow file in this process with --local (no queue, no login)', async () => {
+    const file = join(t.home, 'wf.json');
+    writeFileSync(file, JSON.stringify(setIfWorkflow()));
+    const r = await runCli(['run', file, '--local', '--input', '{"x": 3}', '--json'], { env: t.env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(json(r).status).toBe('success');
+    const queued = await runCli(['run', file], { env });
+    expect(queued.code).toBe(2);
+    expect(queued.stderr).toMatch(/is a file; the queue runs stored workflows \(import it/);
   });
 
   it('queues without waiting and prints the id', async () => {

@@ -161,9 +161,9 @@ export function splitTemplate(tpl: string): Chunk[] {
   return chunks.filter((c) => c.type === 'code' || c.text !== '');
 }
 
-function declarations(code: string): string {
-  const seen = new Set<string>();
-  let decl = '';
+function declarations(code: string, extra: readonly string[] = []): string {
+  const seen = new Set<string>(extra);
+  let decl = extra.map((name) => `var ${name} = __S.extra(${JSON.stringify(name)});\n`).join('');
   const re = /(?<![\w$.])\$[A-Za-z_0-9]*/g;
   let m: RegExpExecArray | null;
   while ((m = re.exec(code))) {
@@ -183,11 +183,17 @@ function cleanCode(text: string): string {
 }
 
 const cache = new Map<string, ParsedExpression>();
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
-/** Parses a parameter value that starts with '='. */
-export function parseExpression(value: string): ParsedExpression {
-  let p = cache.get(value);
+/**
+ * Parses a parameter value that starts with '='. `extra` names additional variables the
+ * expression may read (they shadow the built-in ones of the same name, as n8n's additional keys do).
+ */
+export function parseExpression(value: string, extra: readonly string[] = []): ParsedExpression {
+  const key = extra.length ? `${extra.join(',')}\u0000${value}` : value;
+  let p = cache.get(key);
   if (p) return p;
+  for (const name of extra) if (!IDENTIFIER.test(name)) throw new Error(`Invalid expression variable name "${name}"`);
   const tpl = value.slice(1);
   const chunks = splitTemplate(tpl);
   const codeChunks = chunks.filter((c) => c.type === 'code');
@@ -195,17 +201,17 @@ export function parseExpression(value: string): ParsedExpression {
     p = { kind: 'literal', value: chunks.map((c) => c.text).join('') };
   } else if (chunks.length === 1 && codeChunks.length === 1) {
     const code = cleanCode(codeChunks[0].text);
-    p = { kind: 'code', body: `${declarations(code)}try { return (\n${code || 'undefined'}\n); } catch (e) { return __S.fail(e); }` };
+    p = { kind: 'code', body: `${declarations(code, extra)}try { return (\n${code || 'undefined'}\n); } catch (e) { return __S.fail(e); }` };
   } else {
     const all = codeChunks.map((c) => cleanCode(c.text));
     // riot-tmpl (n8n) evaluates each chunk on its own: a failing chunk renders as ''
     const parts = chunks.map((c) =>
       c.type === 'text' ? JSON.stringify(c.text) : `__S.str((() => { try { return (\n${cleanCode(c.text) || 'undefined'}\n); } catch (e) { return __S.fail(e); } })())`,
     );
-    p = { kind: 'code', body: `${declarations(all.join('\n'))}return ${parts.join(' + ')};` };
+    p = { kind: 'code', body: `${declarations(all.join('\n'), extra)}return ${parts.join(' + ')};` };
   }
   if (cache.size > 20000) cache.clear();
-  cache.set(value, p);
+  cache.set(key, p);
   return p;
 }
 

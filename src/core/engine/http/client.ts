@@ -44,7 +44,7 @@ export class HttpRequestError extends Error {
 /** The target resolved to a denied network or host. */
 export class HttpBlockedError extends HttpRequestError {
   constructor(target: string, reason: string) {
-    super(`Request to ${target} was blocked: ${reason}. Outbound requests to link-local and cloud metadata addresses are denied by the operator's network policy`, 'EBLOCKED');
+    super(`Request to ${target} was blocked: ${reason}. Outbound requests to link-local, cloud metadata and operator-denied addresses are refused (setting http_deny_networks)`, 'EBLOCKED');
     this.name = 'HttpBlockedError';
   }
 }

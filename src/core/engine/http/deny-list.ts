@@ -54,13 +54,20 @@ function inCidr(value: bigint, family: 4 | 6, cidr: Cidr): boolean {
   return value >> shift === cidr.bits >> shift;
 }
 
+const normalizeHost = (h: string) => h.trim().toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+
 export class NetworkDenyList {
   private readonly cidrs: Cidr[];
   private readonly hosts: Set<string>;
+  /** from '*.example.com' entries: '.example.com' (sub-domains only) */
+  private readonly suffixes: string[];
 
+  /** `hosts` are exact names, or '*.domain' for every name below domain. */
   constructor(networks: string[] = DEFAULT_DENIED_NETWORKS, hosts: string[] = DEFAULT_DENIED_HOSTS) {
     this.cidrs = networks.map(parseCidr);
-    this.hosts = new Set(hosts.map((h) => h.toLowerCase().replace(/\.$/, '')));
+    const names = hosts.map(normalizeHost);
+    this.hosts = new Set(names.filter((h) => !h.startsWith('*.')));
+    this.suffixes = names.filter((h) => h.startsWith('*.')).map((h) => h.slice(1));
   }
 
   /** The denied network an address falls in, or undefined when allowed. */
@@ -78,6 +85,7 @@ export class NetworkDenyList {
   }
 
   matchHost(hostname: string): boolean {
-    return this.hosts.has(hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, ''));
+    const h = normalizeHost(hostname);
+    return this.hosts.has(h) || this.suffixes.some((suffix) => h.endsWith(suffix));
   }
 }

@@ -17,7 +17,7 @@ async function run(ctx: NodeExecuteContext, flavor: 'code' | 'function' | 'funct
   const n = ctx.getInputData().length;
   for (let i = 0; i < n; i++) {
     try {
-      const items = await ctx.runCode({ code, mode: 'runOnceForEachItem', flavor: flavor === 'functionItem' ? 'code' : flavor, itemIndex: i });
+      const items = await ctx.runCode({ code, mode: 'runOnceForEachItem', flavor, itemIndex: i });
       out.push(...items);
     } catch (e) {
       if (isFatal(e)) throw e;

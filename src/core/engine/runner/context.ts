@@ -1,6 +1,6 @@
 import type {
   CodeRunRequest, HttpRequestOptions, IDataObject, INode, INodeExecutionData, IPairedItemData, IRunData,
-  ISourceData, NodeExecuteContext, NodeHelpers, NodeType, WorkflowDefinition,
+  ISourceData, NodeExecuteContext, NodeHelpers, NodeType, WebhookResponse, WorkflowDefinition,
 } from '../types.js';
 import type { ExecuteData, WorkflowExecution } from './execute.js';
 import { ExpressionError, NodeOperationError, SandboxError } from '../errors.js';
@@ -11,6 +11,9 @@ import { httpRequest } from './http.js';
 
 export const CODE_PARAMS =
   '$input, items, item, $json, $binary, $, $node, $items, $item, $workflow, $execution, $env, $vars, $secrets, $now, $today, $runIndex, $itemIndex, $jmespath, $getWorkflowStaticData, $prevNode, $parameter, $nodeVersion, $if, $ifEmpty, $max, $min, console, require';
+/** The legacy Function / Function Item nodes also see n8n's IExecuteFunctions helpers as plain globals. */
+const FUNCTION_PARAMS = `${CODE_PARAMS}, getWorkflowStaticData, getNodeParameter, helpers`;
+const FUNCTION_ITEM_PARAMS = `${FUNCTION_PARAMS}, getBinaryData, setBinaryData`;
 
 function getPath(obj: any, path: string): any {
   if (!path.includes('.')) return obj?.[path];
@@ -116,6 +119,12 @@ export class ExecContext implements NodeExecuteContext {
     if (!p) throw new NodeOperationError(this.node, `No credentials provider configured (needed for "${type}")`);
     return await p.getCredentials(type, this.node);
   }
+  async updateCredentialsOAuthTokenData(type: string, tokenData: IDataObject): Promise<void> {
+    await this.ex.options.credentials?.updateOAuthTokenData?.(type, this.node, tokenData);
+  }
+  sendResponse(response: WebhookResponse): void {
+    this.ex.setWebhookResponse(response);
+  }
   loadWorkflow = async (id: string) => {
     if (!this.ex.options.loadWorkflow) throw new NodeOperationError(this.node, `Cannot load workflow "${id}": no workflow loader configured`);
     return await this.ex.options.loadWorkflow(id);
@@ -165,14 +174,16 @@ export class ExecContext implements NodeExecuteContext {
     return ee;
   }
 
-  evaluateExpression(expression: string, itemIndex: number): unknown {
+  evaluateExpression(expression: string, itemIndex: number, extra?: Record<string, unknown>): unknown {
     if (!isExpression(expression)) return expression;
-    const p = parseExpression(expression);
-    if (p.kind === 'literal') return p.value;
+    const names = extra ? Object.keys(extra) : [];
     try {
+      const p = parseExpression(expression, names);
+      if (p.kind === 'literal') return p.value;
       this.enter();
       const id = this.ex.sandbox.compileExpression(p.body);
-      return this.ex.sandbox.evaluate(id, itemIndex);
+      // Extra variables travel as JSON (plain data: nothing of the host crosses into the isolate).
+      return names.length ? this.ex.sandbox.evaluateWithExtra(id, itemIndex, JSON.stringify(extra)) : this.ex.sandbox.evaluate(id, itemIndex);
     } catch (e) {
       throw this.wrapErr(e, itemIndex);
     }
@@ -291,7 +302,8 @@ export class ExecContext implements NodeExecuteContext {
 
   async runCode(req: CodeRunRequest): Promise<any> {
     this.enter();
-    const src = wrapUserCode(req.code, CODE_PARAMS);
+    const params = req.flavor === 'function' ? FUNCTION_PARAMS : req.flavor === 'functionItem' ? FUNCTION_ITEM_PARAMS : CODE_PARAMS;
+    const src = wrapUserCode(req.code, params);
     const res = await this.ex.sandbox.runCode(src, req.flavor, req.mode, req.itemIndex);
     if (res.staticData) for (const [t, d] of Object.entries(res.staticData)) this.ex.setStaticData(t, d as IDataObject);
     if (res.error) throw codeError(this.node, res.error, req);

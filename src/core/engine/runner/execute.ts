@@ -1,14 +1,15 @@
 import type {
   EngineEvent, IDataObject, INode, INodeExecutionData, IPairedItemData, IRunData, ISourceData, ITaskData,
-  NodeType, RunOptions, RunResult, WorkflowDefinition,
+  NodeType, RunOptions, RunResult, WebhookResponse, WorkflowDefinition,
 } from '../types.js';
 import { WorkflowGraph } from './graph.js';
 import { ExecutionCanceledError, NodeOperationError, isCancellation, toErrorJson } from '../errors.js';
 import { getNodeType } from '../nodes/registry.js';
-import { Sandbox, type SandboxHost } from '../sandbox/sandbox.js';
+import { Sandbox } from '../sandbox/sandbox.js';
+import { isStaticDataKey, sandboxHostFor } from './sandbox-host.js';
 import { ExecContext } from './context.js';
 import { abortableSleep, normalizeInputItems, normalizePinItems, pickStartNodes } from './util.js';
-import { addPairedItemLineage, assignPairedItems, computeTimeout, ensureAlwaysOutputData, normalizeNodeErrors, safeParse, srcOf } from './items.js';
+import { addPairedItemLineage, assignPairedItems, computeTimeout, ensureAlwaysOutputData, normalizeNodeErrors, routeErrorOutput, safeParse, srcOf } from './items.js';
 
 export interface ExecuteData {
   node: INode;
@@ -35,13 +36,16 @@ export class WorkflowExecution {
   private sandboxInst?: Sandbox;
   currentNode?: INode;
   private stopTimer?: NodeJS.Timeout;
+  private webhookResponse?: WebhookResponse;
+  private readonly staticDataBefore: string;
 
   constructor(readonly def: WorkflowDefinition, readonly options: RunOptions) {
     this.graph = new WorkflowGraph(def);
     this.v1 = def.settings?.executionOrder === 'v1';
     this.executionId = options.executionId ?? `local-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     const sd = def.staticData;
-    this.staticData = typeof sd === 'string' ? safeParse(sd) : sd && typeof sd === 'object' ? (sd as IDataObject) : {};
+    this.staticData = typeof sd === 'string' ? safeParse(sd) : sd && typeof sd === 'object' ? structuredClone(sd as IDataObject) : {};
+    this.staticDataBefore = JSON.stringify(this.staticData);
   }
 
   get signal(): AbortSignal {
@@ -49,7 +53,7 @@ export class WorkflowExecution {
   }
 
   get sandbox(): Sandbox {
-    if (!this.sandboxInst) this.sandboxInst = new Sandbox(this.sandboxHost(), this.options.sandbox, this.signal);
+    if (!this.sandboxInst) this.sandboxInst = new Sandbox(sandboxHostFor(this), this.options.sandbox, this.signal);
     return this.sandboxInst;
   }
 
@@ -61,32 +65,20 @@ export class WorkflowExecution {
     }
   }
 
-  private sandboxHost(): SandboxHost {
-    return {
-      getRun: (node, run) => {
-        const t = this.runData[node]?.[run];
-        if (!t) return '';
-        return JSON.stringify({ source: t.source ?? [], main: t.data?.main ?? [] });
-      },
-      runCount: (node) => (this.graph.nodes.has(node) ? this.runData[node]?.length ?? 0 : -1),
-      connIndex: (dest, src) => this.graph.getConnectionIndexes(dest, src)?.sourceIndex ?? -1,
-      nodeParams: (node) => JSON.stringify(this.graph.getNode(node)?.parameters ?? {}),
-      nodeContext: (node) => JSON.stringify(this.nodeContexts.get(node) ?? {}),
-      getStaticData: (type) => {
-        const key = type === 'node' ? `node:${this.currentNode?.name}` : 'global';
-        return JSON.stringify((this.staticData[key] as IDataObject) ?? {});
-      },
-      log: (level, msg) => {
-        const l = this.options.logger;
-        if (!l) return;
-        (l as any)[level === 'log' ? 'info' : level]?.(`[${this.currentNode?.name ?? 'sandbox'}] ${msg}`);
-      },
-    };
+  /** The first response wins, as n8n answers a webhook call once. */
+  setWebhookResponse(response: WebhookResponse): void {
+    if (this.webhookResponse) return;
+    this.webhookResponse = response;
+    try {
+      this.options.onWebhookResponse?.(response);
+    } catch {
+      /* the caller's hook must not break the execution */
+    }
   }
 
-  setStaticData(type: string, data: IDataObject): void {
-    const key = type === 'node' ? `node:${this.currentNode?.name}` : 'global';
-    this.staticData[key] = data;
+  /** `key` is 'global' or 'node:<name>' (what the sandbox hands back). */
+  setStaticData(key: string, data: IDataObject): void {
+    if (isStaticDataKey(key)) this.staticData[key] = data;
   }
 
   async run(): Promise<RunResult> {
@@ -121,7 +113,10 @@ export class WorkflowExecution {
       status = 'canceled';
       error ??= toErrorJson(this.signal.reason ?? new ExecutionCanceledError());
     }
-    return { status, runData: this.runData, lastNodeExecuted: this.lastNodeExecuted, error, startedAt, stoppedAt: Date.now(), executionId: this.executionId };
+    const result: RunResult = { status, runData: this.runData, lastNodeExecuted: this.lastNodeExecuted, error, startedAt, stoppedAt: Date.now(), executionId: this.executionId };
+    if (this.webhookResponse) result.webhookResponse = this.webhookResponse;
+    if (JSON.stringify(this.staticData) !== this.staticDataBefore) result.staticData = this.staticData;
+    return result;
   }
 
   private abortPromise(): Promise<never> {
@@ -176,7 +171,7 @@ export class WorkflowExecution {
             this.currentNode = node;
             const res = await Promise.race([this.runNode(ed, runIndex, emitStart), abortP]);
             nodeSuccessData = res;
-            if (nodeSuccessData && node.onError === 'continueErrorOutput') this.routeErrorOutput(ed, nodeSuccessData);
+            if (nodeSuccessData && node.onError === 'continueErrorOutput') routeErrorOutput(ed, nodeSuccessData);
           }
           nodeSuccessData = assignPairedItems(nodeSuccessData, ed);
           if (nodeSuccessData) this.lastNodeExecuted = node.name;
@@ -435,30 +430,6 @@ export class WorkflowExecution {
     emitStart();
     const ctx = new ExecContext(this, node, nt, ed, { main }, runIndex, inputIndex);
     return await nt.execute(ctx);
-  }
-
-  /** onError=continueErrorOutput: move items that carry an error to the extra last output. */
-  private routeErrorOutput(ed: ExecuteData, out: INodeExecutionData[][]): void {
-    const nt = getNodeType(ed.node.type);
-    const nOut = (nt?.outputs?.(ed.node) ?? 1) + 1;
-    const errorItems: INodeExecutionData[] = [];
-    for (let o = 0; o < nOut - 1; o++) {
-      const items = out[o]?.length ? out[o] : [];
-      const ok: INodeExecutionData[] = [];
-      while (items.length) {
-        const item = items.pop()!;
-        let errorData: unknown;
-        if (item.error) errorData = item.error;
-        else if (item.json?.error && Object.keys(item.json).every((k) => ['error', 'message', 'details'].includes(k))) errorData = item.json.error;
-        if (errorData) {
-          const p = item.pairedItem && typeof item.pairedItem === 'object' ? (Array.isArray(item.pairedItem) ? item.pairedItem[0] : item.pairedItem) : undefined;
-          const orig = p && ed.source ? ed.data.main[p.input || 0]?.[p.item] : undefined;
-          errorItems.push(orig ? { ...item, json: { ...orig.json, ...item.json } } : item);
-        } else ok.push(item);
-      }
-      out[o] = ok;
-    }
-    out[nOut - 1] = errorItems;
   }
 }
 

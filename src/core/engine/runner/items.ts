@@ -1,5 +1,6 @@
 import type { IDataObject, INodeExecutionData, IPairedItemData, ISourceData, RunOptions, WorkflowDefinition } from '../types.js';
 import type { ExecuteData } from './execute.js';
+import { getNodeType } from '../nodes/registry.js';
 
 /** Item bookkeeping shared by the execution loop (ports of n8n WorkflowExecute helpers). */
 
@@ -77,3 +78,26 @@ export function normalizeNodeErrors(out: INodeExecutionData[][]): void {
   }
 }
 
+/** onError=continueErrorOutput: move items that carry an error to the extra last output. */
+export function routeErrorOutput(ed: ExecuteData, out: INodeExecutionData[][]): void {
+  const nt = getNodeType(ed.node.type);
+  const nOut = (nt?.outputs?.(ed.node) ?? 1) + 1;
+  const errorItems: INodeExecutionData[] = [];
+  for (let o = 0; o < nOut - 1; o++) {
+    const items = out[o]?.length ? out[o] : [];
+    const ok: INodeExecutionData[] = [];
+    while (items.length) {
+      const item = items.pop()!;
+      let errorData: unknown;
+      if (item.error) errorData = item.error;
+      else if (item.json?.error && Object.keys(item.json).every((k) => ['error', 'message', 'details'].includes(k))) errorData = item.json.error;
+      if (errorData) {
+        const p = item.pairedItem && typeof item.pairedItem === 'object' ? (Array.isArray(item.pairedItem) ? item.pairedItem[0] : item.pairedItem) : undefined;
+        const orig = p && ed.source ? ed.data.main[p.input || 0]?.[p.item] : undefined;
+        errorItems.push(orig ? { ...item, json: { ...orig.json, ...item.json } } : item);
+      } else ok.push(item);
+    }
+    out[o] = ok;
+  }
+  out[nOut - 1] = errorItems;
+}

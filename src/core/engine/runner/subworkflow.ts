@@ -22,6 +22,8 @@ export async function runSubWorkflow(ctx: ExecContext, wf: WorkflowDefinition, i
     executionId: `${ctx.executionId}-sub${depth}-${Math.random().toString(36).slice(2, 8)}`,
     depth,
     onEvent: undefined,
+    // a sub-workflow cannot answer the parent's webhook caller (n8n: no Webhook node in it)
+    onWebhookResponse: undefined,
   });
   const p = ex.run();
   if (!wait) {

@@ -353,6 +353,7 @@ export function installDataRuntime(G, H, RT) {
         throw ExprErr('$evaluateExpression is not supported');
       },
       getStaticData: (type) => RT.getStaticData(type),
+      extra: (name) => (RT.extra ? RT.extra[name] : undefined),
       str: (v) => RT.str(v),
       // n8n (riot-tmpl) swallows ordinary JS errors inside {{ }} (value becomes undefined);
       // data-proxy errors, extension errors and resource exhaustion still fail the node.

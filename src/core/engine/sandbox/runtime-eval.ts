@@ -43,6 +43,15 @@ export function installEvalRuntime(G, H, RT, LIMITS) {
     RT.setIndex(i);
     return toOut(fns[id](RT.S));
   };
+  RT.evExtra = function (id, i, extraJson) {
+    RT.setIndex(i);
+    RT.extra = JSON.parse(extraJson);
+    try {
+      return toOut(fns[id](RT.S));
+    } finally {
+      RT.extra = null;
+    }
+  };
   RT.evMany = function (ids, i) {
     RT.setIndex(i);
     const S = RT.S;
@@ -84,11 +93,14 @@ export function installEvalRuntime(G, H, RT, LIMITS) {
   };
 
   // ---- static data ----
+  // Keyed as n8n stores it ('global', 'node:<name>'); fetched from the host on first use in
+  // each code run and handed back with the run's result, so host and isolate never diverge.
   let staticData = {};
   RT.getStaticData = function (type) {
-    type = type === 'node' ? 'node' : 'global';
-    if (!staticData[type]) staticData[type] = JSON.parse(H.getStaticData(type) || '{}');
-    return staticData[type];
+    if (type !== 'global' && type !== 'node') throw new Error('The type needs to either be "node" or "global"!');
+    const key = type === 'node' ? 'node:' + RT.getFrame().node.name : 'global';
+    if (!staticData[key]) staticData[key] = JSON.parse(H.getStaticData(key) || '{}');
+    return staticData[key];
   };
 
   // ---- console ----
@@ -197,15 +209,18 @@ export function installEvalRuntime(G, H, RT, LIMITS) {
     return out;
   }
 
-  function scopeArgs(S, each) {
+  // Positional arguments for the parameter list of context.ts (CODE_PARAMS, then the
+  // Function / Function Item globals). In "all items" mode $json/$binary/$itemIndex are
+  // those of the first item, as n8n's data proxy for item 0 gives them.
+  function scopeArgs(S, each, flavor, binaryBox) {
     const input = S.input();
     const cur = input.item;
-    return [
+    const args = [
       input, // $input
       each ? undefined : input.all(), // items
       each ? cur : undefined, // item
-      each ? (cur ? cur.json : undefined) : undefined, // $json
-      each ? (cur ? cur.binary || {} : undefined) : undefined, // $binary
+      cur ? cur.json : undefined, // $json
+      cur ? cur.binary || {} : undefined, // $binary
       S.$,
       S.node(),
       S.items,
@@ -218,7 +233,7 @@ export function installEvalRuntime(G, H, RT, LIMITS) {
       S.now(),
       S.today(),
       S.runIndex(),
-      each ? S.itemIndex() : undefined,
+      S.itemIndex(),
       S.jmespath,
       S.getStaticData,
       S.prevNode(),
@@ -231,16 +246,49 @@ export function installEvalRuntime(G, H, RT, LIMITS) {
       consoleObj,
       requireFn,
     ];
+    if (flavor === 'function' || flavor === 'functionItem') {
+      const self = thisObj(S);
+      args.push(self.getWorkflowStaticData, self.getNodeParameter, self.helpers);
+    }
+    if (flavor === 'functionItem') {
+      args[2] = cur ? cur.json : undefined; // item = the json of the item
+      args.push(
+        () => binaryBox.value,
+        (data) => {
+          binaryBox.value = data;
+        },
+      );
+    }
+    return args;
   }
-  RT.codeParams =
-    '$input, items, item, $json, $binary, $, $node, $items, $item, $workflow, $execution, $env, $vars, $secrets, $now, $today, $runIndex, $itemIndex, $jmespath, $getWorkflowStaticData, $prevNode, $parameter, $nodeVersion, $if, $ifEmpty, $max, $min, console, require';
 
   function thisObj(S) {
     return {
       getWorkflowStaticData: S.getStaticData,
       helpers: RT.helpers || {},
-      getNodeParameter: (name) => S.parameter()[name],
+      getNodeParameter: (name, _itemIndex, fallback) => {
+        let v = S.parameter();
+        for (const k of String(name).split('.')) v = v === null || v === undefined ? undefined : v[k];
+        return v === undefined ? fallback : v;
+      },
     };
+  }
+
+  // Function Item: runs the code for item i; returns the output item (json + binary as n8n keeps it).
+  async function runFunctionItem(f, S, F, i) {
+    RT.setIndex(i);
+    const binaryBox = { value: F.items[i].binary };
+    let res;
+    try {
+      res = await f.apply(thisObj(S), scopeArgs(S, true, 'functionItem', binaryBox));
+    } catch (e) {
+      if (e && typeof e === 'object') e.itemIndex = i;
+      throw e;
+    }
+    if (res === undefined) throw VErr('No data got returned. Always an object has to be returned!', undefined, i);
+    const it = { json: res, pairedItem: { item: i } };
+    if (binaryBox.value) it.binary = binaryBox.value;
+    return it;
   }
 
   function finish(items) {
@@ -251,6 +299,7 @@ export function installEvalRuntime(G, H, RT, LIMITS) {
 
   // flavor: 'code' | 'function' | 'functionItem'
   RT.runCode = async function (id, flavor, mode) {
+    staticData = {};
     const f = codeFns[id];
     const S = RT.S;
     const F = RT.getFrame();
@@ -258,7 +307,7 @@ export function installEvalRuntime(G, H, RT, LIMITS) {
     try {
       if (flavor === 'function') {
         RT.setIndex(0);
-        let res = await f.apply(thisObj(S), scopeArgs(S, false));
+        let res = await f.apply(thisObj(S), scopeArgs(S, false, flavor));
         if (res === undefined) throw VErr('No data got returned. Always return an Array of items!');
         if (!Array.isArray(res)) throw VErr('Always an Array of items has to be returned!');
         res = normalizeItems(res);
@@ -271,22 +320,7 @@ export function installEvalRuntime(G, H, RT, LIMITS) {
       }
       if (flavor === 'functionItem') {
         const out = [];
-        for (let i = 0; i < n; i++) {
-          RT.setIndex(i);
-          const args = scopeArgs(S, true);
-          args[2] = F.items[i].json; // item = the json of the item
-          let res;
-          try {
-            res = await f.apply(thisObj(S), args);
-          } catch (e) {
-            e.itemIndex = i;
-            throw e;
-          }
-          if (res === undefined) throw VErr('No data got returned. Always an object has to be returned!', undefined, i);
-          const it = { json: res, pairedItem: { item: i } };
-          if (F.items[i].binary) it.binary = F.items[i].binary;
-          out.push(it);
-        }
+        for (let i = 0; i < n; i++) out.push(await runFunctionItem(f, S, F, i));
         return finish(out);
       }
       if (mode === 'runOnceForEachItem') {
@@ -295,7 +329,7 @@ export function installEvalRuntime(G, H, RT, LIMITS) {
           RT.setIndex(i);
           let res;
           try {
-            res = await f.apply(thisObj(S), scopeArgs(S, true));
+            res = await f.apply(thisObj(S), scopeArgs(S, true, flavor));
           } catch (e) {
             if (e && typeof e === 'object') e.itemIndex = i;
             throw e;
@@ -310,20 +344,22 @@ export function installEvalRuntime(G, H, RT, LIMITS) {
         return finish(out);
       }
       RT.setIndex(0);
-      const res = await f.apply(thisObj(S), scopeArgs(S, false));
+      const res = await f.apply(thisObj(S), scopeArgs(S, false, flavor));
       return finish(validateAll(res));
     } catch (e) {
       return JSON.stringify({ error: errInfo(e, e && typeof e === 'object' && typeof e.itemIndex === 'number' ? e.itemIndex : undefined) });
     }
   };
 
-  // Code node with continueOnFail in each-item mode needs per-item errors.
-  RT.runCodeItem = async function (id, i) {
+  // continueOnFail in each-item mode (Code, Function Item) needs per-item errors.
+  RT.runCodeItem = async function (id, i, flavor) {
+    staticData = {};
     const f = codeFns[id];
     const S = RT.S;
     RT.setIndex(i);
     try {
-      const res = await f.apply(thisObj(S), scopeArgs(S, true));
+      if (flavor === 'functionItem') return finish([await runFunctionItem(f, S, RT.getFrame(), i)]);
+      const res = await f.apply(thisObj(S), scopeArgs(S, true, flavor));
       if (res === undefined || res === null) return JSON.stringify({ items: [], staticData });
       const item = validateEach(res, i);
       const o = { json: item.json, pairedItem: { item: i } };

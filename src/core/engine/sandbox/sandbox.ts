@@ -17,7 +17,8 @@ export interface SandboxHost {
   connIndex(dest: string, src: string): number;
   nodeParams(node: string): string;
   nodeContext(node: string): string;
-  getStaticData(type: string): string;
+  /** key: 'global' or 'node:<name>' */
+  getStaticData(key: string): string;
   log(level: string, msg: string): void;
 }
 
@@ -64,7 +65,7 @@ interface Generation {
   hostRef: { h: SandboxHost | null };
   isolate: ivm.Isolate;
   context: ivm.Context;
-  fns: Record<'compile' | 'ev' | 'evMany' | 'evItems' | 'evChunk' | 'setFrame' | 'compileCode' | 'runCode' | 'runCodeItem', Fn>;
+  fns: Record<'compile' | 'ev' | 'evExtra' | 'evMany' | 'evItems' | 'evChunk' | 'setFrame' | 'compileCode' | 'runCode' | 'runCodeItem', Fn>;
   exprIds: Map<string, number>;
   codeIds: Map<string, number>;
   frameKey: unknown;
@@ -128,6 +129,12 @@ export class Sandbox {
     return decode(this.call(g, g.fns.ev, [id, itemIndex], this.opts.expressionTimeoutMs));
   }
 
+  /** Like evaluate, with `extraJson` (a JSON object) readable through the names compiled into `id`. */
+  evaluateWithExtra(id: number, itemIndex: number, extraJson: string): unknown {
+    const g = this.ensure();
+    return decode(this.call(g, g.fns.evExtra, [id, itemIndex, extraJson], this.opts.expressionTimeoutMs));
+  }
+
   evaluateMany(ids: number[], itemIndex: number): unknown[] {
     const g = this.ensure();
     const out = this.call(g, g.fns.evMany, [ids, itemIndex], this.opts.expressionTimeoutMs) as unknown[];
@@ -188,7 +195,7 @@ export class Sandbox {
     try {
       if (this.signal?.aborted) kill('abort');
       const fn = itemIndex === undefined ? g.fns.runCode : g.fns.runCodeItem;
-      const args = itemIndex === undefined ? [id, flavor, mode] : [id, itemIndex];
+      const args = itemIndex === undefined ? [id, flavor, mode] : [id, itemIndex, flavor];
       const res = await fn.apply(undefined, args, { arguments: { copy: true }, result: { promise: true, copy: true }, timeout });
       return JSON.parse(res as string);
     } catch (e) {
@@ -252,6 +259,7 @@ const hostRef: { h: SandboxHost | null } = { h: null };
   const fns = {
     compile: get('compile'),
     ev: get('ev'),
+    evExtra: get('evExtra'),
     evMany: get('evMany'),
     evItems: get('evItems'),
     evChunk: get('evChunk'),

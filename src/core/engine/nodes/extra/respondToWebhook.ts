@@ -1,13 +1,8 @@
-import type { IDataObject, INodeExecutionData, NodeExecuteContext, NodeType } from '../../types.js';
+import type { IDataObject, INodeExecutionData, NodeExecuteContext, NodeType, WebhookResponse } from '../../types.js';
 import { assertBinaryData, binaryBuffer } from './binary.js';
 import { nodeError } from './util.js';
 
-/** What the webhook server sends back to the caller. `body` is a string/JSON value or a Buffer for binary. */
-export interface WebhookResponse {
-  statusCode: number;
-  headers: Record<string, string>;
-  body?: unknown;
-}
+export type { WebhookResponse };
 
 function parseJsonBody(ctx: NodeExecuteContext, value: unknown): unknown {
   if (typeof value !== 'string') return value;
@@ -50,7 +45,9 @@ export function buildWebhookResponse(ctx: NodeExecuteContext, items: INodeExecut
       const name = source === 'set' ? (ctx.getNodeParameter('inputFieldName', 0, 'data') as string) : Object.keys(item.binary ?? {})[0];
       if (!name) throw nodeError(ctx.node, 'No binary data exists on the first item!');
       const bin = assertBinaryData(ctx.node, item, name, 0);
-      body = binaryBuffer(bin);
+      const buffer = binaryBuffer(bin);
+      body = buffer;
+      headers['content-length'] = String(buffer.length);
       if (!headers['content-type']) headers['content-type'] = bin.mimeType;
       break;
     }
@@ -68,9 +65,8 @@ export function buildWebhookResponse(ctx: NodeExecuteContext, items: INodeExecut
 }
 
 /**
- * Respond to Webhook. The response goes to the engine through `sendResponse` when the
- * execution has a waiting webhook caller; it is also kept in the node context so a caller
- * without that hook can read it. Input items pass through unchanged, as in n8n.
+ * Respond to Webhook. The response goes to the caller through `ctx.sendResponse` (the run's
+ * `onWebhookResponse` hook and `RunResult.webhookResponse`). Input items pass through unchanged, as in n8n.
  */
 export const respondToWebhookNode: NodeType = {
   type: 'n8n-nodes-base.respondToWebhook',
@@ -79,9 +75,7 @@ export const respondToWebhookNode: NodeType = {
   async execute(ctx) {
     const items = ctx.getInputData();
     const response = buildWebhookResponse(ctx, items);
-    const send = (ctx as any).sendResponse as ((r: WebhookResponse) => void) | undefined;
-    if (typeof send === 'function') send.call(ctx, response);
-    ctx.getNodeContext().webhookResponse = response as unknown as IDataObject;
+    ctx.sendResponse(response);
     const passThrough = items.map((item, i) => ({ ...item, pairedItem: item.pairedItem ?? { item: i } }));
     if ((ctx.getNodeParameter('options.enableResponseOutput', 0, false) as boolean) === true) {
       const shown = Buffer.isBuffer(response.body) ? '[binary]' : response.body;

@@ -23,18 +23,10 @@ export interface PaginationParams {
 
 const HARD_PAGE_LIMIT = 10_000;
 
-/**
- * Evaluates a pagination expression with $response/$request/$pageCount bound. The engine's
- * evaluator has no extra-variable hook, so the values are inlined as JSON literals
- * (they are plain data, so this cannot change what the expression can reach).
- */
-export function evaluateWithKeys(ctx: NodeExecuteContext, expression: unknown, itemIndex: number, keys: Record<string, unknown>): unknown {
-  if (typeof expression !== 'string' || !expression.startsWith('=')) return expression;
-  const inlined = expression.replace(/\{\{([\s\S]*?)\}\}/g, (_m, body: string) => {
-    const replaced = body.replace(/\$(response|request|pageCount)(?![\w$])/g, (_x, name: string) => `(${JSON.stringify(keys[`$${name}`] ?? null)})`);
-    return `{{${replaced}}}`;
-  });
-  return ctx.evaluateExpression(inlined, itemIndex);
+/** A pagination expression with $response, $request and $pageCount bound, as n8n's additional keys. */
+function evaluatePaginationExpression(ctx: NodeExecuteContext, expression: unknown, itemIndex: number, keys: Record<string, unknown>): unknown {
+  if (typeof expression !== 'string') return expression;
+  return ctx.evaluateExpression(expression, itemIndex, keys);
 }
 
 function continueCheck(p: PaginationParams, neverError: boolean): (ctx: NodeExecuteContext, i: number, keys: Record<string, unknown>) => boolean {
@@ -47,7 +39,7 @@ function continueCheck(p: PaginationParams, neverError: boolean): (ctx: NodeExec
     const expr = String(p.completeExpression ?? '').trim();
     if (!expr.length || expr[0] !== '=') throw new Error('Invalid or empty Complete Expression');
     return (ctx, i, keys) => {
-      const done = evaluateWithKeys(ctx, expr, i, keys);
+      const done = evaluatePaginationExpression(ctx, expr, i, keys);
       const status = (keys.$response as any).statusCode as number;
       if (neverError) return !done;
       return !done || status < 200 || status >= 300;
@@ -103,7 +95,7 @@ export async function paginate(
     const req: OutgoingRequest = { ...base, headers: { ...base.headers }, qs: { ...base.qs } };
     const first = responses.length === 0;
     if (p.paginationMode === 'responseContainsNextURL' && !first) {
-      const next = evaluateWithKeys(ctx, p.nextURL, itemIndex, keys);
+      const next = evaluatePaginationExpression(ctx, p.nextURL, itemIndex, keys);
       if (typeof next !== 'string' || !/^https?:\/\//.test(next)) {
         throw new NodeOperationError(ctx.node, `Invalid URL: ${String(next)}`, { itemIndex, description: 'Make sure the "Next URL" parameter evaluates to a valid URL.' });
       }
@@ -113,7 +105,7 @@ export async function paginate(
       for (const param of params) {
         let value: unknown;
         try {
-          value = evaluateWithKeys(ctx, param.value, itemIndex, keys);
+          value = evaluatePaginationExpression(ctx, param.value, itemIndex, keys);
         } catch (e) {
           // Before the first response an expression over $response has nothing to read.
           if (first) continue;

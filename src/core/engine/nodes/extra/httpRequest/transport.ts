@@ -181,8 +181,7 @@ async function oauth2Token(ctx: NodeExecuteContext, auth: Auth, force: boolean):
     }
     cache.set(key, token);
     // Let a credentials store that supports it persist the refreshed token.
-    const update = (ctx as any).updateCredentialsOAuthTokenData as ((type: string, data: IDataObject) => Promise<void>) | undefined;
-    if (typeof update === 'function') await update.call(ctx, key, token as IDataObject);
+    await ctx.updateCredentialsOAuthTokenData(key, token as IDataObject);
   }
   return token;
 }

@@ -1,0 +1,80 @@
+import type { RunResult } from '../engine/types.js';
+import type { ClaimedExecution } from './claim.js';
+import { executionOutput, type AttemptOutcome, type NodeTracker } from './records.js';
+import { retryDelayMs } from './retry.js';
+import type { PipelineSettings } from './settings.js';
+import type { StopReason } from './worker.js';
+
+export interface OutcomeInput {
+  row: ClaimedExecution;
+  /** Why the worker stopped the run, if it did. */
+  reason: StopReason | null;
+  result: RunResult | null;
+  /** The engine threw instead of returning (e.g. a workflow it cannot run). */
+  thrown: Error | null;
+  tracker: NodeTracker | null;
+  durationMs: number;
+  settings: PipelineSettings;
+  workerId: string;
+}
+
+/**
+ * What an attempt's end means for the row: success, failed, cancelled, or pending again for an
+ * automatic retry (exponential backoff with jitter; the delayed message is published after the
+ * row is committed).
+ */
+export function attemptOutcome(i: OutcomeInput): AttemptOutcome {
+  const { row, result, thrown, tracker, durationMs } = i;
+  let reason = i.reason;
+  const max = i.settings.nodeDataMaxBytes;
+  let status: AttemptOutcome['status'];
+  let error: string | null = null;
+  if (reason === 'cancel') {
+    status = 'cancelled';
+    error = 'cancelled by user';
+  } else if (reason === 'timeout' || /timeout|timed out/i.test(`${result?.status === 'canceled' ? (result.error?.name ?? '') : ''}`)) {
+    reason = 'timeout';
+    status = 'failed';
+    error = `timed out after ${Math.round(durationMs / 1000)} s (execution timeout)`;
+  } else if (thrown) {
+    status = 'failed';
+    error = thrown.message;
+  } else if (result?.status === 'success') {
+    status = 'success';
+  } else if (result?.status === 'canceled') {
+    status = 'failed';
+    error = result.error?.message ?? 'the engine stopped the execution';
+  } else {
+    status = 'failed';
+    error = result?.error?.message ?? 'the execution failed';
+  }
+  const metadata: Record<string, unknown> = { finished_by: i.workerId, run_started_at: new Date(Date.now() - durationMs).toISOString() };
+  const removeMetadata = ['heartbeat_at'];
+  let retryCount = row.retry_count;
+  // Timeouts, cancellations and workflows the engine cannot run at all are not retried:
+  // the same run would only fail the same way again.
+  const permanent = reason === 'timeout' || thrown?.name === 'EngineValidationError';
+  if (status === 'failed' && !permanent && row.retry_count < row.max_retries) {
+    const delay = retryDelayMs(row.retry_count, i.settings.retryBaseMs, i.settings.retryMaxMs);
+    status = 'pending';
+    retryCount = row.retry_count + 1;
+    metadata.not_before = new Date(Date.now() + delay).toISOString();
+    metadata.retry_delay_ms = delay;
+    metadata.last_error = error;
+    removeMetadata.push('published_at', 'worker_id');
+  }
+  return {
+    id: row.id,
+    workflow_id: row.workflow_id,
+    attempt: row.attempt,
+    status,
+    output_data: status === 'success' ? executionOutput(result, max) : null,
+    error_message: error,
+    duration_ms: durationMs,
+    retry_count: retryCount,
+    metadata,
+    removeMetadata,
+    nodes: tracker ? tracker.records(result, max) : [],
+    replaceNodes: row.attempt > 1 || row.retry_count > 0,
+  };
+}
