@@ -163,7 +163,9 @@ async function runLocalCommand(ctx: CommandContext, file: string): Promise<numbe
       json: out.json,
       stdout: out.stdout,
       signal: interrupt.signal,
-      timeoutMs: timeoutS > 0 ? timeoutS * 1000 : undefined,
+      // The workflow's own settings.executionTimeout wins; this is the default for those without one.
+      defaultTimeoutMs: timeoutS > 0 ? timeoutS * 1000 : undefined,
+      httpDenyNetworks: core.config.get('http_deny_networks'),
       engine: { envAllowlist: (core.config.get('env_allowlist') ?? '').split(',').map((s) => s.trim()).filter(Boolean) },
     });
   } finally {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ActingAs } from './actor.js';
 import type { Core } from './context.js';
-import { AuthError } from './errors.js';
+import { AuthError, JobsprintError } from './errors.js';
 import type { ExecutionEvent } from './executions/events.js';
 
 /**
@@ -169,6 +169,12 @@ async function runExample(core: Core, as: ActingAs, input: unknown, hooks: Quick
     maxRetries: 0,
   });
   const id = res.ids[0]!;
+  if (!res.published && !core.hasAmqp()) {
+    // In-process, nothing else would ever run it: following it would wait forever.
+    throw new JobsprintError(`could not start the example run: ${res.publishError ?? 'not queued'}`, {
+      hint: `it stays pending as execution ${id}; the next \`jobsprint run\` picks it up`,
+    });
+  }
   // With a server queue a daemon must pick it up; don't wait forever when none runs.
   const signals = [hooks.signal, core.hasAmqp() ? AbortSignal.timeout(60_000) : undefined].filter((s): s is AbortSignal => !!s);
   const followed = await followExecution(core, as.scope, id, {

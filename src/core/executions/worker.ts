@@ -5,6 +5,7 @@ import { ServiceUnavailableError } from '../errors.js';
 import { Batcher } from './batcher.js';
 import { CANCEL_CHANNEL } from './cancel.js';
 import { claimExecutions, classifyUnclaimed, heartbeat, loadDefinitions, releaseExecutions, type ClaimedExecution } from './claim.js';
+import type { HttpClient } from '../engine/types.js';
 import { credentialsFor, inputItems, loadEngine, timeoutMsOf, type EngineRunner } from './engine-adapter.js';
 import { EventSink, type PipelineLog } from './event-sink.js';
 import { markPublished } from './enqueue.js';
@@ -61,6 +62,8 @@ export class Worker {
   private unsubscribeCancel?: () => Promise<void>;
   private cancelRetry?: NodeJS.Timeout;
   private engine?: EngineRunner;
+  /** One outbound HTTP client per process (it owns the connection pools and the SSRF deny-list). */
+  private httpClient?: HttpClient & { close(): Promise<void> };
   private stopping = false;
 
   constructor(private readonly o: WorkerOptions) {
@@ -76,6 +79,8 @@ export class Worker {
 
   async start(): Promise<void> {
     this.engine ??= await loadEngine();
+    const { httpClientFromConfig } = await import('../engine/http/config.js');
+    this.httpClient = httpClientFromConfig(this.o.core.config.get('http_deny_networks'));
     await this.subscribeCancel();
     this.heartbeatTimer = setInterval(() => void this.beat(), this.o.settings.heartbeatMs);
     await this.o.queue.consume((d) => this.onDelivery(d), this.o.concurrency);
@@ -215,6 +220,7 @@ export class Worker {
           timeoutMs: timeoutMs || undefined,
           mode: row.trigger_type === 'manual' ? 'manual' : 'trigger',
           credentials: await credentialsFor(this.o.core, row.user_id),
+          httpClient: this.httpClient,
           envAllowlist: (this.o.core.config.get('env_allowlist') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
           onEvent: (e) => {
             tracker!.onEvent(e);
@@ -356,6 +362,7 @@ export class Worker {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     if (this.cancelRetry) clearTimeout(this.cancelRetry);
     await this.unsubscribeCancel?.().catch(() => {});
+    await this.httpClient?.close().catch(() => {});
     return { finished: before - handedBack, handedBack };
   }
 }
