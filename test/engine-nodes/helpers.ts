@@ -12,7 +12,8 @@ import type {
   HttpClient, HttpRequestOptions, IDataObject, INode, INodeExecutionData, NodeExecuteContext, NodeType, WorkflowDefinition,
 } from '../../src/core/engine/types.js';
 
-export const CORPUS = '/work/shared/n8n-corpus';
+import { CORPUS_DIR } from '../helpers/shared.js';
+export const CORPUS = CORPUS_DIR;
 
 export function loadJson<T = any>(path: string): T {
   return JSON.parse(readFileSync(path, 'utf8')) as T;

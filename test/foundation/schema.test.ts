@@ -4,9 +4,10 @@ import pg from 'pg';
 import { createTestEnv, type TestEnv } from '../helpers/env.js';
 import { runCli, json } from '../helpers/cli.js';
 import { adminUrl, dbUrl } from '../helpers/urls.js';
+import { SHARED_DIR } from '../helpers/shared.js';
 
 /** The seed, parsed: what every table, index, constraint and comment must be. */
-const seed = readFileSync(new URL('../../../shared/seed/database-design.md', import.meta.url), 'utf8');
+const seed = readFileSync(`${SHARED_DIR}/seed/database-design.md`, 'utf8');
 const seedSql = [...seed.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]!).join('\n');
 const seedTables = new Map<string, string[]>();
 for (const m of seedSql.matchAll(/CREATE TABLE (\w+) \(([\s\S]*?)\n\);/g)) {

@@ -1,3 +1,4 @@
+import { CORPUS_DIR } from '../helpers/shared.js';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +9,7 @@ import { expect } from 'vitest';
 import type { CliResult } from '../helpers/cli.js';
 import type { TestEnv } from '../helpers/env.js';
 
-export const CORPUS = process.env.JOBSPRINT_N8N_CORPUS ?? fileURLToPath(new URL('../../../shared/n8n-corpus/', import.meta.url));
+export const CORPUS = process.env.JOBSPRINT_N8N_CORPUS ?? `${CORPUS_DIR}/`;
 
 /** Every workflow file of the shared corpus (public workflows and n8n's node fixtures). */
 export function corpusFiles(): string[] {

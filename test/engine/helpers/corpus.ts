@@ -2,7 +2,8 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { isSupportedNodeType, runWorkflow } from '../../../src/core/engine/index.js';
 
-export const CORPUS = process.env.N8N_CORPUS_DIR ?? '/work/shared/n8n-corpus';
+import { CORPUS_DIR } from '../../helpers/shared.js';
+export const CORPUS = process.env.N8N_CORPUS_DIR ?? CORPUS_DIR;
 export const haveCorpus = existsSync(CORPUS);
 
 export function listJson(dir: string): string[] {
