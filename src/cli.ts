@@ -77,6 +77,13 @@ Exit codes: jobsprint help exit-codes`,
 }
 
 export async function main(argv: string[] = process.argv): Promise<void> {
+  // `jobsprint … | head` closes the pipe early: that is the reader's choice, not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
   const args = argv.slice(2);
   if (args[0] === 'help' && args[1] === 'exit-codes') {
     process.stdout.write(EXIT_CODES_HELP);

@@ -5,5 +5,6 @@ export const EXIT_CODES_HELP = `Exit codes:
   3  not found
   4  not authenticated or not allowed
   5  conflict (duplicate, concurrent change, resource in use)
-  6  a required service (PostgreSQL, Redis, RabbitMQ, encryption keys) is unavailable
+  6  a required service (PostgreSQL, Redis, RabbitMQ, encryption keys) is unavailable,
+     or the embedded database is in use by another process
 `;

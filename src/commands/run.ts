@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { UsageError, ValidationError } from '../core/errors.js';
+import { JobsprintError, UsageError, ValidationError } from '../core/errors.js';
 import { action, intOption, type CommandContext } from './context.js';
 import { readStdin } from './prompt.js';
 import { addUserOption, requireActor } from './session.js';
@@ -62,6 +62,12 @@ async function runCommand(ctx: CommandContext, workflowRef: string): Promise<num
     trigger: opts.trigger,
     maxRetries: opts.maxRetries ?? pipelineSettings(core.config).defaultMaxRetries,
   });
+  if (res.published < res.ids.length && !core.hasAmqp()) {
+    // Embedded mode has no daemon sweeper to publish it later: say so instead of waiting forever.
+    throw new JobsprintError(`execution could not start in this process: ${res.publishError ?? 'the in-process queue refused it'}`, {
+      hint: 'it stays pending and runs with the next `jobsprint run` or `jobsprint daemon`',
+    });
+  }
   if (res.published < res.ids.length) {
     out.warn(
       `${res.ids.length - res.published} execution(s) accepted but not yet on the queue (${res.publishError}); the daemon publishes them within seconds`,
@@ -90,7 +96,8 @@ async function runCommand(ctx: CommandContext, workflowRef: string): Promise<num
   }
   if (out.json) return out.printJson({ id, workflow_id: res.workflow.id, status: 'pending', published: res.published === 1 });
   out.write(id);
-  out.info(`queued execution of "${res.workflow.name}"; follow it with \`jobsprint executions logs ${id} --follow\``);
+  if (!core.hasAmqp()) out.info(`ran execution of "${res.workflow.name}" in this process; see \`jobsprint executions show ${id}\``);
+  else out.info(`queued execution of "${res.workflow.name}"; follow it with \`jobsprint executions logs ${id} --follow\``);
 }
 
 async function follow(ctx: CommandContext, scope: { userId: string; role: 'user' | 'admin' }, id: string): Promise<number> {

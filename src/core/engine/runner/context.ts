@@ -5,6 +5,7 @@ import type {
 import type { ExecuteData, WorkflowExecution } from './execute.js';
 import { ExpressionError, NodeOperationError, SandboxError } from '../errors.js';
 import { isExpression, parseExpression, wrapUserCode } from '../expressions/compile.js';
+import { DECLINE, compileFastExpression, type FastExpression } from '../expressions/fast-path.js';
 import { abortableSleep } from './util.js';
 import { deepCopy } from '../nodes/shared/validate.js';
 import { httpRequest } from './http.js';
@@ -26,11 +27,19 @@ function getPath(obj: any, path: string): any {
 }
 
 /** The `this` of a node implementation: n8n's IExecuteFunctions, reduced to what Jobsprint nodes need. */
+type PlanEntry = { kind: 'literal'; value: unknown } | { kind: 'fast'; fn: FastExpression; body: string } | { kind: 'sandbox'; body: string };
+
+/**
+ * The expressions of one parameter value. Literal and fast-path entries never touch the
+ * sandbox; sandbox entries are compiled on first use, so a node whose expressions the host
+ * can answer never creates an isolate.
+ */
 interface ParamPlan {
   raw: unknown;
-  exprs: string[];
-  ids: Array<number | undefined>;
-  literal: Map<string, unknown>;
+  entries: PlanEntry[];
+  /** indexes of sandbox entries, in order, and their ids for `gen` */
+  sandboxAt: number[];
+  ids: number[];
   gen: unknown;
   calls: number;
   cache?: Map<number, unknown[] | Error>;
@@ -174,12 +183,21 @@ export class ExecContext implements NodeExecuteContext {
     return ee;
   }
 
+  /** The item the fast path reads `$json` from (the sandbox frame holds the same input). */
+  private fastItem(itemIndex: number): { json?: unknown } | undefined {
+    return this.inputData.main[this.inputIndex]?.[itemIndex];
+  }
+
   evaluateExpression(expression: string, itemIndex: number, extra?: Record<string, unknown>): unknown {
     if (!isExpression(expression)) return expression;
     const names = extra ? Object.keys(extra) : [];
     try {
       const p = parseExpression(expression, names);
       if (p.kind === 'literal') return p.value;
+      if (!names.length) {
+        const v = compileFastExpression(expression)?.(this.fastItem(itemIndex)) ?? DECLINE;
+        if (v !== DECLINE) return v;
+      }
       this.enter();
       const id = this.ex.sandbox.compileExpression(p.body);
       // Extra variables travel as JSON (plain data: nothing of the host crosses into the isolate).
@@ -191,30 +209,59 @@ export class ExecContext implements NodeExecuteContext {
 
   private plan(key: string, value: unknown): ParamPlan {
     let p = this.plans.get(key);
-    this.enter();
-    const gen = this.ex.sandbox.generation;
-    if (!p || p.raw !== value || p.gen !== gen) {
+    if (!p || p.raw !== value) {
       const exprs: string[] = [];
       collect(value, exprs);
-      const literal = new Map<string, unknown>();
-      const ids: Array<number | undefined> = [];
-      for (const x of exprs) {
+      const entries = exprs.map((x): PlanEntry => {
         const parsed = parseExpression(x);
-        if (parsed.kind === 'literal') {
-          literal.set(x, parsed.value);
-          ids.push(undefined);
-        } else ids.push(this.ex.sandbox.compileExpression(parsed.body));
-      }
-      p = { raw: value, exprs, ids, literal, gen, calls: 0 };
+        if (parsed.kind === 'literal') return { kind: 'literal', value: parsed.value };
+        const fn = compileFastExpression(x);
+        return fn ? { kind: 'fast', fn, body: parsed.body } : { kind: 'sandbox', body: parsed.body };
+      });
+      const sandboxAt = entries.flatMap((e, k) => (e.kind === 'sandbox' ? [k] : []));
+      p = { raw: value, entries, sandboxAt, ids: [], gen: undefined, calls: 0 };
       this.plans.set(key, p);
     }
     return p;
   }
 
-  /** Values of all expressions of a plan for one item; from the second item on, evaluated in chunks of items per sandbox call. */
+  /** Values of all expressions of a plan for one item (in the order `collect` finds them). */
   private planValues(p: ParamPlan, itemIndex: number): unknown[] {
-    const ids = p.ids.filter((x): x is number => x !== undefined);
-    if (!ids.length) return [];
+    const out = new Array<unknown>(p.entries.length);
+    let item: { json?: unknown } | undefined | null = null;
+    for (let k = 0; k < p.entries.length; k++) {
+      const e = p.entries[k];
+      if (e.kind === 'literal') out[k] = e.value;
+      else if (e.kind === 'fast') {
+        if (item === null) item = this.fastItem(itemIndex);
+        const v = e.fn(item);
+        if (v !== DECLINE) out[k] = v;
+        else {
+          // From now on this expression is evaluated by the sandbox (batched with the others).
+          p.entries[k] = { kind: 'sandbox', body: e.body };
+          p.sandboxAt = p.entries.flatMap((x, i) => (x.kind === 'sandbox' ? [i] : []));
+          p.gen = undefined;
+          p.cache = undefined;
+        }
+      }
+    }
+    if (p.sandboxAt.length) {
+      const vals = this.sandboxValues(p, itemIndex);
+      p.sandboxAt.forEach((k, i) => (out[k] = vals[i]));
+    }
+    return out;
+  }
+
+  /** Sandbox values of a plan's sandbox entries; from the second item on, evaluated in chunks of items per sandbox call. */
+  private sandboxValues(p: ParamPlan, itemIndex: number): unknown[] {
+    this.enter();
+    const gen = this.ex.sandbox.generation;
+    if (p.gen !== gen) {
+      p.ids = p.sandboxAt.map((k) => this.ex.sandbox.compileExpression((p.entries[k] as { body: string }).body));
+      p.gen = gen;
+      p.cache = undefined;
+    }
+    const ids = p.ids;
     const n = this.inputData.main[this.inputIndex]?.length ?? 0;
     p.calls++;
     const cached = p.cache?.get(itemIndex);
@@ -229,7 +276,7 @@ export class ExecContext implements NodeExecuteContext {
         const rows = this.ex.sandbox.evaluateChunk(ids, itemIndex, to);
         p.cache ??= new Map();
         rows.forEach((r, k) => p.cache!.set(itemIndex + k, r));
-        return this.planValues(p, itemIndex);
+        return this.sandboxValues(p, itemIndex);
       } catch (e) {
         if (!(e instanceof SandboxError) || e.kind !== 'timeout') throw e;
         p.noBatch = true; // slow expressions: evaluate item by item so limits apply per item
@@ -244,23 +291,17 @@ export class ExecContext implements NodeExecuteContext {
     if (value === null || typeof value !== 'object') {
       if (typeof value !== 'string') return value;
     }
-    let p: ParamPlan;
     let vals: unknown[];
     try {
-      p = this.plan(key, value);
-      if (p.exprs.length === 0) return deepCopy(value);
+      const p = this.plan(key, value);
+      if (p.entries.length === 0) return deepCopy(value);
       vals = this.planValues(p, itemIndex);
     } catch (e) {
       throw this.wrapErr(e, itemIndex);
     }
     let k = 0;
-    let e = 0;
-    const next = (v: string) => {
-      const id = p.ids[e++];
-      return id === undefined ? p.literal.get(v) : vals[k++];
-    };
     const rebuild = (v: unknown): unknown => {
-      if (typeof v === 'string') return isExpression(v) ? next(v) : v;
+      if (typeof v === 'string') return isExpression(v) ? vals[k++] : v;
       if (Array.isArray(v)) return v.map(rebuild);
       if (v && typeof v === 'object') {
         const o: IDataObject = {};
@@ -285,6 +326,15 @@ export class ExecContext implements NodeExecuteContext {
     if (typeof raw === 'string' && isExpression(raw)) {
       const p = parseExpression(raw);
       if (p.kind === 'literal') return Array(itemCount).fill(p.value);
+      const fast = compileFastExpression(raw);
+      if (fast) {
+        const out: unknown[] = [];
+        for (let i = 0; i < itemCount && out.length === i; i++) {
+          const v = fast(this.fastItem(i));
+          if (v !== DECLINE) out.push(v);
+        }
+        if (out.length === itemCount) return out;
+      }
       try {
         this.enter();
         const id = this.ex.sandbox.compileExpression(p.body);
