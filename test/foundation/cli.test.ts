@@ -123,6 +123,22 @@ describe('colour and errors', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('reports Redis and RabbitMQ down with exit 6, one line naming the service, within 6 s', async () => {
+    const cases: Array<[string, string[], NodeJS.ProcessEnv, RegExp]> = [
+      ['Redis', ['login', '--email', 'nobody@example.com', '--password-stdin'], { JOBSPRINT_REDIS_URL: 'redis://:hunter2@127.0.0.1:1' }, /^error: Redis unavailable at redis:\/\/:\*\*\*@127\.0\.0\.1:1/],
+      ['RabbitMQ', ['queue', 'status'], { JOBSPRINT_AMQP_URL: 'amqp://guest:hunter2@127.0.0.1:1' }, /^error: RabbitMQ unavailable at amqp:\/\/guest:\*\*\*@127\.0\.0\.1:1/],
+    ];
+    for (const [service, args, extra, pattern] of cases) {
+      const r = await runCli(args, { env: { ...t.env, ...extra }, input: 'a password that is long enough' });
+      expect(r.code, `${service}: ${r.stderr}`).toBe(6);
+      expect(r.ms).toBeLessThan(6000);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines, service).toHaveLength(1);
+      expect(lines[0]).toMatch(pattern);
+      expect(r.stderr + r.stdout).not.toContain('hunter2');
+    }
+  });
+
   it('gives up on a server that accepts but never answers within the connect timeout', async () => {
     // A local black hole: accepts the TCP connection, never speaks.
     const net = await import('node:net');
