@@ -69,6 +69,11 @@ export async function runLocal(opts: RunLocalOptions): Promise<number> {
   } catch (e) {
     throw new EngineValidationError(`Workflow file ${file} is not valid JSON: ${(e as Error).message}`);
   }
+  // n8n's Basic LLM Chain + OpenAI chat model runs as the chat completion node.
+  if (Array.isArray(wf?.nodes) && wf.nodes.some((n) => typeof n?.type === 'string' && n.type.startsWith('@n8n/n8n-nodes-langchain.'))) {
+    const { mapLangChainNodes } = await import('../core/engine/nodes/extra/index.js');
+    wf = mapLangChainNodes(wf).workflow;
+  }
   assertRunnable(wf);
   const input = opts.input !== undefined ? await readInput(opts.input, process.cwd()) : undefined;
   const ownTimeout = Number(wf.settings?.executionTimeout);

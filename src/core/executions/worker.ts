@@ -209,11 +209,12 @@ export class Worker {
     if (row.cancel_requested) r.reason = 'cancel';
     else if (!wf) thrown = new Error('the workflow could not be loaded');
     else {
-      tracker = new NodeTracker(wf.definition);
+      const definition = await runnableDefinition(wf.definition);
+      tracker = new NodeTracker(definition);
       const timeoutMs = timeoutMsOf(wf.definition, wf.settings, this.o.settings.defaultTimeoutS);
       const timer = timeoutMs ? setTimeout(() => this.abort(r, 'timeout'), timeoutMs) : undefined;
       try {
-        const runP = this.engine!(wf.definition, {
+        const runP = this.engine!(definition, {
           executionId: row.id,
           input: inputItems(row.input_data),
           signal: r.controller.signal,
@@ -365,6 +366,13 @@ export class Worker {
     await this.httpClient?.close().catch(() => {});
     return { finished: before - handedBack, handedBack };
   }
+}
+
+/** n8n's Basic LLM Chain + OpenAI chat model pattern runs as the engine's chat completion node. */
+async function runnableDefinition(def: WorkflowDefinition): Promise<WorkflowDefinition> {
+  if (!def.nodes?.some((n) => typeof n?.type === 'string' && n.type.startsWith('@n8n/n8n-nodes-langchain.'))) return def;
+  const { mapLangChainNodes } = await import('../engine/nodes/extra/index.js');
+  return mapLangChainNodes(def).workflow;
 }
 
 /** The engine's result, or — if it ignores its abort signal for too long — a forced failure. */

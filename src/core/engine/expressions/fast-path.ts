@@ -1,7 +1,7 @@
 /**
  * Host-side fast path for the commonest expression forms. It evaluates NO code: a tiny
- * parser accepts only `$json` property paths, literals and one arithmetic/comparison
- * operator between them, and the evaluator does plain own-property reads on JSON data.
+ * parser accepts only `$json` property paths, literals and one arithmetic, comparison or
+ * logical operator between them, and the evaluator does plain own-property reads on JSON data.
  * Whenever a value is not plain JSON (or the form is anything else) it declines and the
  * caller evaluates the expression in the isolate, so results always equal the sandbox's.
  */
@@ -18,7 +18,7 @@ type Access = { key: string; optional: boolean };
 type Operand = { lit: unknown } | { path: Access[] };
 type Node = { a: Operand; op?: string; b?: Operand };
 
-const OPS = ['===', '!==', '<=', '>=', '+', '-', '*', '/', '%', '<', '>'];
+const OPS = ['||', '&&', '??', '===', '!==', '<=', '>=', '+', '-', '*', '/', '%', '<', '>'];
 const IDENT = /^[A-Za-z_$][\w$]*/;
 const NUMBER = /^(?:0|[1-9]\d*)(?:\.\d+)?(?![\w$.])/;
 const STRING = /^(?:"([^"\\\n\r]*)"|'([^'\\\n\r]*)')/;
@@ -103,7 +103,7 @@ class Parser {
     if (!op) return undefined;
     this.i += op.length;
     // '/*', '//', '**', '+=', '==='-prefixes and the like are other syntax: decline
-    if (/^[=*/+\-<>!]/.test(this.s[this.i] ?? '')) return undefined;
+    if (/^[=*/+\-<>!|&?]/.test(this.s[this.i] ?? '')) return undefined;
     const b = this.operand();
     this.ws();
     if (!b || this.i !== this.s.length) return undefined;
@@ -142,13 +142,14 @@ function jsonValue(v: unknown): unknown {
   }
 }
 
+// A read through null/undefined throws a TypeError, which the sandbox (like n8n's riot-tmpl)
+// turns into undefined for the whole {{ }} part.
+const THROWS: unique symbol = Symbol('throws');
+
 function read(json: unknown, path: Access[]): unknown {
   let cur = json;
   for (const { key, optional } of path) {
-    if (cur === null || cur === undefined) {
-      if (optional) return undefined; // optional chaining short-circuits the whole chain
-      return DECLINE; // TypeError: the sandbox produces n8n's error message
-    }
+    if (cur === null || cur === undefined) return optional ? undefined : THROWS;
     const isArray = Array.isArray(cur);
     if (!isArray && !isPlain(cur)) return DECLINE; // strings, numbers, Dates, Buffers...: let the sandbox decide
     // A descriptor read never runs a getter: only data properties are answered here.
@@ -157,7 +158,7 @@ function read(json: unknown, path: Access[]): unknown {
       if (!('value' in d)) return DECLINE;
       cur = d.value;
       if (cur === undefined && isArray) return DECLINE; // an undefined array slot is null after JSON
-    } else if (INHERITED.has(key)) return DECLINE;
+    } else if (INHERITED.has(key) || (isArray && /^\d+$/.test(key) && +key < (cur as unknown[]).length)) return DECLINE; // inherited, or a hole (null after JSON)
     else cur = undefined;
   }
   return cur;
@@ -165,7 +166,8 @@ function read(json: unknown, path: Access[]): unknown {
 
 function operandValue(o: Operand, json: unknown): unknown {
   if ('lit' in o) return o.lit;
-  return jsonValue(read(json, o.path));
+  const v = read(json, o.path);
+  return v === THROWS ? v : jsonValue(v);
 }
 
 function apply(op: string, a: unknown, b: unknown): unknown {
@@ -204,12 +206,23 @@ function compileCode(code: string): ((json: unknown) => unknown) | undefined {
   const node = new Parser(t).parse();
   if (!node) return undefined;
   const { a, op, b } = node;
-  if (!op) return (json) => operandValue(a, json);
+  if (!op) return (json) => {
+    const x = operandValue(a, json);
+    return x === THROWS ? undefined : x;
+  };
   return (json) => {
     const x = operandValue(a, json);
     if (x === DECLINE) return DECLINE;
+    if (x === THROWS) return undefined;
+    if (op === '||' || op === '&&' || op === '??') {
+      // short-circuit: the right side is not read (so cannot throw) when the left decides
+      if (op === '||' ? x : op === '&&' ? !x : x !== null && x !== undefined) return x;
+      const y = operandValue(b!, json);
+      return y === THROWS ? undefined : y;
+    }
     const y = operandValue(b!, json);
     if (y === DECLINE) return DECLINE;
+    if (y === THROWS) return undefined;
     return apply(op, x, y);
   };
 }

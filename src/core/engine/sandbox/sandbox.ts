@@ -226,8 +226,13 @@ export class Sandbox {
   }
 }
 
+let created = 0;
+/** Isolates created by this process so far (tests and benchmarks check that fast paths avoid them). */
+export const isolatesCreated = (): number => created;
+
 function createGeneration(opts: Required<SandboxOptions>): Generation {
-const hostRef: { h: SandboxHost | null } = { h: null };
+  const hostRef: { h: SandboxHost | null } = { h: null };
+  created++;
   const isolate = new ivm.Isolate({ memoryLimit: opts.memoryLimitMb });
   const context = isolate.createContextSync();
   const g = context.global;
