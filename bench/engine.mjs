@@ -2,7 +2,7 @@
 // Engine throughput benchmark. Needs `npm run build` (imports dist/). Runs without
 // --no-node-snapshot, as bin/jobsprint does (test/engine/isolate-stress.test.ts keeps that safe).
 // Prints one JSON object.
-import { isolatesCreated, runWorkflow } from '../dist/core/engine/index.js';
+import { isolatesCreated, runWorkflow, sandboxContextsCreated } from '../dist/core/engine/index.js';
 
 const N = Number(process.env.BENCH_ITEMS ?? 10_000);
 const input = Array.from({ length: N }, (_, i) => ({ id: i, name: `user${i}`, score: i % 100 }));
@@ -84,13 +84,14 @@ const small = {
 };
 async function sequential(wf, n) {
   const iso0 = isolatesCreated();
+  const ctx0 = sandboxContextsCreated();
   const [, ms] = await time(async () => {
     for (let i = 0; i < n; i++) {
       const r = await runWorkflow(wf, { input: [{ x: i }] });
       if (r.status !== 'success') throw new Error(`small run failed: ${r.error?.message}`);
     }
   });
-  return { executions: n, msPerExecution: +(ms / n).toFixed(3), executionsPerSecond: Math.round(n / (ms / 1000)), isolatesCreated: isolatesCreated() - iso0 };
+  return { executions: n, msPerExecution: +(ms / n).toFixed(3), executionsPerSecond: Math.round(n / (ms / 1000)), isolatesCreated: isolatesCreated() - iso0, sandboxContexts: sandboxContextsCreated() - ctx0 };
 }
 const SMALL = Number(process.env.BENCH_EXECUTIONS ?? 1000);
 await sequential(small, 50);

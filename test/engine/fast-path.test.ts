@@ -5,12 +5,12 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { Sandbox, isolatesCreated, type SandboxHost } from '../../src/core/engine/sandbox/sandbox.js';
+import { Sandbox, sandboxContextsCreated, type SandboxHost } from '../../src/core/engine/sandbox/sandbox.js';
 import { parseExpression } from '../../src/core/engine/expressions/compile.js';
-import { DECLINE, compileFastExpression } from '../../src/core/engine/expressions/fast-path.js';
+import { DECLINE, compileFastExpression, setExpressionFastPath } from '../../src/core/engine/expressions/fast-path.js';
 import { runWorkflow } from '../../src/core/engine/index.js';
 import { CORPUS, haveCorpus } from './helpers/corpus.js';
-import { exprWorkflow } from './helpers/wf.js';
+import { codeWorkflow, exprWorkflow } from './helpers/wf.js';
 
 const host: SandboxHost = {
   getRun: () => '',
@@ -117,7 +117,7 @@ describe('expression fast path', () => {
       const fast = compileFastExpression(expr);
       if (!fast) continue;
       for (let i = 0; i < ITEMS.length; i++) {
-        const v = fast(ITEMS[i]);
+        const v = fast({ item: ITEMS[i], ref: () => DECLINE });
         if (v === DECLINE) continue;
         accepted++;
         const sb = sandboxValue(expr, i);
@@ -142,7 +142,8 @@ describe('expression fast path', () => {
     for (const e of [
       '={{ $json.name.toUpperCase() }}', '={{ $json.__proto__ }}', '={{ $json.constructor }}', '={{ $json["prototype"] }}',
       '={{ this.constructor.constructor("return process")() }}', '={{ $json.a }}{{ process }}', '={{ `${$json.a}` }}',
-      '={{ $json.x ? 1 : 2 }}', '={{ $json.a && $json.b && $json.c }}', '={{ $json.x | 1 }}', "={{ $('Node').item.json.x }}", '={{ $now }}', '={{ $json.x + $json.y + 1 }}',
+      '={{ $json.x ? 1 : 2 }}', '={{ $json.a && $json.b && $json.c }}', '={{ $json.x | 1 }}', "={{ $('Node').first().json.x }}",
+      "={{ $('Node').item.binary }}", '={{ $node["Node"].parameter }}', '={{ $node[$json.name].json }}', '={{ $now }}', '={{ $json.x + $json.y + 1 }}',
     ]) {
       expect(compileFastExpression(e), e).toBeNull();
     }
@@ -151,9 +152,9 @@ describe('expression fast path', () => {
     let ran = false;
     const g = {};
     Object.defineProperty(g, 'secret', { get: () => ((ran = true), 'x') });
-    expect(f({ json: { g } })).toBe(DECLINE);
+    expect(f({ item: { json: { g } }, ref: () => DECLINE })).toBe(DECLINE);
     expect(ran).toBe(false);
-    expect(compileFastExpression('={{ $json.toString }}')!({ json: {} })).toBe(DECLINE);
+    expect(compileFastExpression('={{ $json.toString }}')!({ item: { json: {} }, ref: () => DECLINE })).toBe(DECLINE);
   });
 });
 
@@ -178,7 +179,101 @@ describe('lazy sandbox', () => {
 });
 
 async function isolatesCreatedBy<T>(fn: () => Promise<T>): Promise<{ result: T; isolates: number }> {
-  const before = isolatesCreated();
+  const before = sandboxContextsCreated();
   const result = await fn();
-  return { result, isolates: isolatesCreated() - before };
+  return { result, isolates: sandboxContextsCreated() - before };
 }
+
+describe('fast path for other nodes ($node["Name"], $(\'Name\').item)', () => {
+  const REFS = [
+    "={{ $('Source').item.json.a }}", "={{ $('Source').item.json }}", "={{ $('Source').item.json.missing.deep }}",
+    "={{ $('Source').item.json.nested.list[1] }}", '={{ $node["Source"].json.a }}', '={{ $node.Source.json.name }}',
+    "={{ $node['Mid'].json.mid * 2 }}", "=Name: {{ $('Source').item.json.name }} / {{ $('Mid').item.json.mid }}",
+    "={{ $('Mid').item.json.mid > 15 }}", '={{ $json.mid }}', "={{ $('Source').item.json.a || 'none' }}",
+    "={{ $( 'Source' ) . item . json [ 'name' ] }}",
+  ];
+
+  /** Trigger → Source (Code: 4 items) → Mid (Set) → Keep (If: drops items, so pairedItem matters) → Eval (Set v1). */
+  function refWorkflow(exprs: string[], keepOnly = true): any {
+    return {
+      nodes: [
+        { name: 'Trigger', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, parameters: {}, position: [0, 0] },
+        { name: 'Source', type: 'n8n-nodes-base.code', typeVersion: 2, position: [200, 0],
+          parameters: { jsCode: "return [1, 2, 3, 4].map(a => ({ json: { a, name: 'n' + a, nested: { list: [a, a * 10] } } }))" } },
+        { name: 'Mid', type: 'n8n-nodes-base.set', typeVersion: 3.4, position: [400, 0],
+          parameters: { assignments: { assignments: [{ id: 'm', name: 'mid', value: '={{ $json.a * 5 }}', type: 'number' }] }, includeOtherFields: false, options: {} } },
+        { name: 'Keep', type: 'n8n-nodes-base.if', typeVersion: 2.2, position: [600, 0],
+          parameters: { conditions: { options: { caseSensitive: true, typeValidation: 'strict', version: 2 }, combinator: 'and',
+            conditions: [{ leftValue: '={{ $json.mid }}', rightValue: keepOnly ? 10 : 0, operator: { type: 'number', operation: 'gt' } }] }, options: {} } },
+        { name: 'Eval', type: 'n8n-nodes-base.set', typeVersion: 1, position: [800, 0],
+          parameters: { keepOnlySet: true, values: { string: exprs.map((value, i) => ({ name: `e${i}`, value })) }, options: { dotNotation: false } } },
+      ],
+      connections: {
+        Trigger: { main: [[{ node: 'Source', type: 'main', index: 0 }]] },
+        Source: { main: [[{ node: 'Mid', type: 'main', index: 0 }]] },
+        Mid: { main: [[{ node: 'Keep', type: 'main', index: 0 }]] },
+        Keep: { main: [[{ node: 'Eval', type: 'main', index: 0 }]] },
+      },
+      settings: { executionOrder: 'v1' },
+    };
+  }
+
+  async function both(wf: any) {
+    const fast = await runWorkflow(wf);
+    setExpressionFastPath(false);
+    try {
+      const slow = await runWorkflow(wf);
+      return { fast, slow };
+    } finally {
+      setExpressionFastPath(true);
+    }
+  }
+  const outOf = (r: any) => ({ status: r.status, error: r.error?.message, out: r.runData.Eval?.[0]?.data?.main });
+
+  it('gives the same output as the sandbox, through a node that drops items', async () => {
+    for (const e of REFS) expect(compileFastExpression(e), e).not.toBeNull();
+    const { fast, slow } = await both(refWorkflow(REFS));
+    expect(fast.status).toBe('success');
+    expect(outOf(fast)).toStrictEqual(outOf(slow));
+    expect(fast.runData.Eval[0].data!.main[0]!.map((i) => i.json.e0)).toEqual([3, 4]);
+  });
+
+  it('leaves errors to the sandbox (unknown or unexecuted node)', async () => {
+    for (const e of ["={{ $('Nope').item.json.a }}", '={{ $node["Nope"].json.a }}', "={{ $('Eval').item.json.a }}"]) {
+      const { fast, slow } = await both(refWorkflow([e]));
+      expect(fast.status, e).toBe('error');
+      expect(outOf(fast)).toStrictEqual(outOf(slow));
+    }
+  });
+
+  it('resolves $(\'Name\').item on the host without an isolate', async () => {
+    const wf = refWorkflow(["={{ $('Mid').item.json.mid }}"], false);
+    wf.nodes[1] = { name: 'Source', type: 'n8n-nodes-base.noOp', typeVersion: 1, parameters: {}, position: [200, 0] };
+    const created = await isolatesCreatedBy(() => runWorkflow(wf, { input: [{ a: 1 }, { a: 2 }] }));
+    expect(created.result.runData.Eval[0].data!.main[0]!.map((i) => i.json.e0)).toEqual([5, 10]);
+    expect(created.isolates).toBe(0);
+  });
+});
+
+describe('warm isolate reuse', () => {
+  it('the next execution reuses the isolate with a fresh context: no prototype pollution leaks', async () => {
+    const { isolatesCreated } = await import('../../src/core/engine/sandbox/sandbox.js');
+    const pollute = codeWorkflow("Object.prototype.polluted = 'yes'; Array.prototype.extra = 1; String.prototype.trim = () => 'hacked'; globalThis.leak = 42; return [{ json: { ok: ({}).polluted } }];");
+    const first = await runWorkflow(pollute);
+    expect(first.runData.Code[0].data!.main[0]![0].json).toEqual({ ok: 'yes' });
+    const before = isolatesCreated();
+    const check = await runWorkflow(codeWorkflow("return [{ json: { p: ({}).polluted ?? null, e: [].extra ?? null, t: ' x '.trim(), l: typeof globalThis.leak } }];"));
+    expect(check.runData.Code[0].data!.main[0]![0].json).toEqual({ p: null, e: null, t: 'x', l: 'undefined' });
+    expect(isolatesCreated() - before).toBe(0);
+  });
+
+  it('an isolate stopped by a limit is not reused', async () => {
+    const { isolatesCreated } = await import('../../src/core/engine/sandbox/sandbox.js');
+    const bomb = await runWorkflow(codeWorkflow('const a = []; for (;;) a.push(new Array(1e6).fill(1));'));
+    expect(bomb.status).toBe('error');
+    const before = isolatesCreated();
+    const next = await runWorkflow(codeWorkflow('return [{ json: { ok: true } }];'));
+    expect(next.status).toBe('success');
+    expect(isolatesCreated() - before).toBe(1);
+  });
+});

@@ -25,9 +25,9 @@ function parsesAsOneDocument(r: CliResult, what: string): any {
   return doc;
 }
 
-async function j(cmd: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<any> {
+async function j(cmd: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<any> {
   covered.add(cmd);
-  const r = await runCli([...cmd.split(' '), ...args, '--json'], { env: opts.env ?? env, input: opts.input });
+  const r = await runCli([...cmd.split(' '), ...args, '--json'], { env: opts.env ?? env, input: opts.input, timeoutMs: opts.timeoutMs });
   return parsesAsOneDocument(r, cmd);
 }
 
@@ -182,7 +182,7 @@ describe('--json prints one parseable document for every command', () => {
     }
   });
 
-  it('doctor and quickstart (embedded)', async () => {
+  it('doctor and quickstart (embedded)', { timeout: 180_000 }, async () => {
     const home = join(t.home, 'embedded-json');
     const embedded: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
@@ -192,9 +192,10 @@ describe('--json prints one parseable document for every command', () => {
       NO_COLOR: '1',
       JOBSPRINT_KEYRING: 'file',
     };
-    const qs = await j('quickstart', ['--email', 'qs@example.com', '--password-stdin'], { env: embedded, input: DEFAULT_TEST_PASSWORD });
-    expect(qs).toBeTypeOf('object');
     covered.add('doctor');
+    // The first open of an embedded database unpacks and migrates it: give a loaded CI box time.
+    const qs = await j('quickstart', ['--email', 'qs@example.com', '--password-stdin'], { env: embedded, input: DEFAULT_TEST_PASSWORD, timeoutMs: 120_000 });
+    expect(qs).toBeTypeOf('object');
     const r = await runCli(['doctor', '--json'], { env });
     expect(r.code, r.stderr).toBe(0);
     expect(() => JSON.parse(r.stdout)).not.toThrow();

@@ -10,7 +10,7 @@ import { EngineValidationError } from './errors.js';
 export * from './types.js';
 export { EngineValidationError, NodeOperationError, NodeApiError, ExpressionError, ExecutionCanceledError, SandboxError } from './errors.js';
 export { isSupportedNodeType, listSupportedNodeTypes, registerNodeType, getNodeType };
-export { setSandboxPoolSize, isolatesCreated } from './sandbox/sandbox.js';
+export { setSandboxPoolSize, isolatesCreated, sandboxContextsCreated } from './sandbox/sandbox.js';
 export { httpClientFromConfig, parseDenyNetworks } from './http/config.js';
 
 /** Structural checks + unknown node types. Empty list = runnable. */

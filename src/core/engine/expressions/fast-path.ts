@@ -11,11 +11,17 @@ import { splitTemplate } from './compile.js';
 export const DECLINE: unique symbol = Symbol('decline');
 export type Decline = typeof DECLINE;
 
-/** Evaluates against the current item's `json` (undefined when the item is missing). */
-export type FastExpression = (item: { json?: unknown } | undefined) => unknown;
+/** What an expression may read: the current input item, and other nodes' items (or DECLINE). */
+export interface FastEnv {
+  item: { json?: unknown } | undefined;
+  /** `$node["name"]` (kind 'node') or `$('name').item` (kind 'paired') for the current item */
+  ref(kind: 'node' | 'paired', name: string): unknown;
+}
+export type FastExpression = (env: FastEnv) => unknown;
 
 type Access = { key: string; optional: boolean };
-type Operand = { lit: unknown } | { path: Access[] };
+/** root: the current item's json, or another node's item (the path then starts with 'json') */
+type Operand = { lit: unknown } | { root: { kind: 'node' | 'paired'; name: string } | null; path: Access[] };
 type Node = { a: Operand; op?: string; b?: Operand };
 
 const OPS = ['||', '&&', '??', '===', '!==', '<=', '>=', '+', '-', '*', '/', '%', '<', '>'];
@@ -58,9 +64,18 @@ class Parser {
       this.i += id.length;
       return { lit: id === 'true' ? true : id === 'false' ? false : null };
     }
-    if (id !== '$json') return undefined;
-    this.i += id.length;
-    const path: Access[] = [];
+    let root: { kind: 'node' | 'paired'; name: string } | null = null;
+    if (id === '$' || id === '$node') {
+      // $('Name').item.json… and $node["Name"].json…: fixed shapes only
+      this.i += id.length;
+      const m1 = id === '$' ? /^\(\s*(?:"([^"\\\n\r]*)"|'([^'\\\n\r]*)')\s*\)\s*\.\s*item\s*\.\s*json(?![\w$])/.exec(this.rest())
+        : /^(?:\[\s*(?:"([^"\\\n\r]*)"|'([^'\\\n\r]*)')\s*\]|\.([A-Za-z_$][\w$]*))\s*\.\s*json(?![\w$])/.exec(this.rest());
+      if (!m1) return undefined;
+      this.i += m1[0].length;
+      root = { kind: id === '$' ? 'paired' : 'node', name: m1[1] ?? m1[2] ?? m1[3] };
+    } else if (id === '$json') this.i += id.length;
+    else return undefined;
+    const path: Access[] = root ? [{ key: 'json', optional: false }] : [];
     for (;;) {
       this.ws();
       const optional = this.s.startsWith('?.', this.i);
@@ -92,7 +107,7 @@ class Parser {
       if (FORBIDDEN.has(key) || key.startsWith('__')) return undefined;
       path.push({ key, optional });
     }
-    return { path };
+    return { root, path };
   }
   parse(): Node | undefined {
     const a = this.operand();
@@ -164,9 +179,14 @@ function read(json: unknown, path: Access[]): unknown {
   return cur;
 }
 
-function operandValue(o: Operand, json: unknown): unknown {
+function operandValue(o: Operand, env: FastEnv, json: unknown): unknown {
   if ('lit' in o) return o.lit;
-  const v = read(json, o.path);
+  let base = json;
+  if (o.root) {
+    base = env.ref(o.root.kind, o.root.name);
+    if (base === DECLINE) return DECLINE;
+  }
+  const v = read(base, o.path);
   return v === THROWS ? v : jsonValue(v);
 }
 
@@ -199,28 +219,30 @@ function apply(op: string, a: unknown, b: unknown): unknown {
   return DECLINE;
 }
 
-function compileCode(code: string): ((json: unknown) => unknown) | undefined {
+type Part = (env: FastEnv, json: unknown) => unknown;
+
+function compileCode(code: string): Part | undefined {
   let t = code.trim();
   while (t.endsWith(';')) t = t.slice(0, -1).trimEnd();
   if (t === '') return () => undefined;
   const node = new Parser(t).parse();
   if (!node) return undefined;
   const { a, op, b } = node;
-  if (!op) return (json) => {
-    const x = operandValue(a, json);
+  if (!op) return (env, json) => {
+    const x = operandValue(a, env, json);
     return x === THROWS ? undefined : x;
   };
-  return (json) => {
-    const x = operandValue(a, json);
+  return (env, json) => {
+    const x = operandValue(a, env, json);
     if (x === DECLINE) return DECLINE;
     if (x === THROWS) return undefined;
     if (op === '||' || op === '&&' || op === '??') {
       // short-circuit: the right side is not read (so cannot throw) when the left decides
       if (op === '||' ? x : op === '&&' ? !x : x !== null && x !== undefined) return x;
-      const y = operandValue(b!, json);
+      const y = operandValue(b!, env, json);
       return y === THROWS ? undefined : y;
     }
-    const y = operandValue(b!, json);
+    const y = operandValue(b!, env, json);
     if (y === DECLINE) return DECLINE;
     if (y === THROWS) return undefined;
     return apply(op, x, y);
@@ -228,12 +250,19 @@ function compileCode(code: string): ((json: unknown) => unknown) | undefined {
 }
 
 const cache = new Map<string, FastExpression | null>();
+let enabled = true;
+
+/** Turns the fast path off (every expression goes to the sandbox): differential tests use it. */
+export function setExpressionFastPath(on: boolean): void {
+  enabled = on;
+}
 
 /**
  * A host-side evaluator for `expression` (a parameter value starting with '='), or null
  * when its form needs the sandbox. The evaluator may still return DECLINE for an item.
  */
 export function compileFastExpression(expression: string): FastExpression | null {
+  if (!enabled) return null;
   let f = cache.get(expression);
   if (f !== undefined) return f;
   f = build(expression.slice(1));
@@ -244,7 +273,7 @@ export function compileFastExpression(expression: string): FastExpression | null
 
 function build(tpl: string): FastExpression | null {
   const chunks = splitTemplate(tpl);
-  const parts: Array<string | ((json: unknown) => unknown)> = [];
+  const parts: Array<string | Part> = [];
   for (const c of chunks) {
     if (c.type === 'text') parts.push(c.text);
     else {
@@ -256,19 +285,19 @@ function build(tpl: string): FastExpression | null {
   if (!parts.some((p) => typeof p !== 'string')) return null; // a literal: the caller handles those
   const json = (item: { json?: unknown } | undefined) => (item ? item.json : {});
   if (parts.length === 1) {
-    const fn = parts[0] as (json: unknown) => unknown;
-    return (item) => fn(json(item));
+    const fn = parts[0] as Part;
+    return (env) => fn(env, json(env.item));
   }
   // A template: each part is rendered as the sandbox's __S.str does (null/undefined → '').
-  return (item) => {
-    const j = json(item);
+  return (env) => {
+    const j = json(env.item);
     let s = '';
     for (const p of parts) {
       if (typeof p === 'string') {
         s += p;
         continue;
       }
-      const v = p(j);
+      const v = p(env, j);
       if (v === DECLINE || (typeof v === 'object' && v !== null)) return DECLINE;
       s += v === undefined || v === null ? '' : String(v);
       if (s.length > MAX_STRING) return DECLINE;

@@ -5,7 +5,8 @@ import type {
 import type { ExecuteData, WorkflowExecution } from './execute.js';
 import { ExpressionError, NodeOperationError, SandboxError } from '../errors.js';
 import { isExpression, parseExpression, wrapUserCode } from '../expressions/compile.js';
-import { DECLINE, compileFastExpression, type FastExpression } from '../expressions/fast-path.js';
+import { DECLINE, compileFastExpression, type FastEnv, type FastExpression } from '../expressions/fast-path.js';
+import { nodeItem, pairedItem } from './fast-refs.js';
 import { abortableSleep } from './util.js';
 import { deepCopy } from '../nodes/shared/validate.js';
 import { httpRequest } from './http.js';
@@ -183,9 +184,12 @@ export class ExecContext implements NodeExecuteContext {
     return ee;
   }
 
-  /** The item the fast path reads `$json` from (the sandbox frame holds the same input). */
-  private fastItem(itemIndex: number): { json?: unknown } | undefined {
-    return this.inputData.main[this.inputIndex]?.[itemIndex];
+  /** What the fast path reads for one item (the sandbox frame holds the same input and run data). */
+  private fastEnv(itemIndex: number): FastEnv {
+    return {
+      item: this.inputData.main[this.inputIndex]?.[itemIndex],
+      ref: (kind, name) => (kind === 'node' ? nodeItem(this, name, itemIndex) : pairedItem(this, name, itemIndex)),
+    };
   }
 
   evaluateExpression(expression: string, itemIndex: number, extra?: Record<string, unknown>): unknown {
@@ -195,7 +199,7 @@ export class ExecContext implements NodeExecuteContext {
       const p = parseExpression(expression, names);
       if (p.kind === 'literal') return p.value;
       if (!names.length) {
-        const v = compileFastExpression(expression)?.(this.fastItem(itemIndex)) ?? DECLINE;
+        const v = compileFastExpression(expression)?.(this.fastEnv(itemIndex)) ?? DECLINE;
         if (v !== DECLINE) return v;
       }
       this.enter();
@@ -228,13 +232,13 @@ export class ExecContext implements NodeExecuteContext {
   /** Values of all expressions of a plan for one item (in the order `collect` finds them). */
   private planValues(p: ParamPlan, itemIndex: number): unknown[] {
     const out = new Array<unknown>(p.entries.length);
-    let item: { json?: unknown } | undefined | null = null;
+    let env: FastEnv | undefined;
     for (let k = 0; k < p.entries.length; k++) {
       const e = p.entries[k];
       if (e.kind === 'literal') out[k] = e.value;
       else if (e.kind === 'fast') {
-        if (item === null) item = this.fastItem(itemIndex);
-        const v = e.fn(item);
+        env ??= this.fastEnv(itemIndex);
+        const v = e.fn(env);
         if (v !== DECLINE) out[k] = v;
         else {
           // From now on this expression is evaluated by the sandbox (batched with the others).
@@ -330,7 +334,7 @@ export class ExecContext implements NodeExecuteContext {
       if (fast) {
         const out: unknown[] = [];
         for (let i = 0; i < itemCount && out.length === i; i++) {
-          const v = fast(this.fastItem(i));
+          const v = fast(this.fastEnv(i));
           if (v !== DECLINE) out.push(v);
         }
         if (out.length === itemCount) return out;

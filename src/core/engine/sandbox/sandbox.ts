@@ -69,6 +69,8 @@ interface Generation {
   exprIds: Map<string, number>;
   codeIds: Map<string, number>;
   frameKey: unknown;
+  /** hit a limit or was interrupted: never handed to another execution */
+  tainted?: boolean;
 }
 
 export const DEFAULT_SANDBOX: Required<SandboxOptions> = {
@@ -79,8 +81,10 @@ export const DEFAULT_SANDBOX: Required<SandboxOptions> = {
 };
 
 /**
- * One isolated-vm isolate per execution (fresh context, so prototype pollution cannot
- * leak between executions). Recreated transparently after a memory-limit kill.
+ * One isolated-vm isolate per execution at a time, always with a fresh context (new
+ * intrinsics, so prototype pollution cannot leak between executions). An execution that
+ * ends cleanly hands its isolate back for the next one (creating an isolate is the costly
+ * part); an isolate killed by a limit, a timeout or a cancel is never reused.
  */
 export class Sandbox {
   private gen: Generation | undefined;
@@ -91,9 +95,11 @@ export class Sandbox {
     this.opts = { ...DEFAULT_SANDBOX, ...opts };
   }
 
+  private inflight = 0;
+
   private create(): Generation {
     if (this.disposed) throw new ExecutionCanceledError();
-    const gen = takePooled(this.opts) ?? createGeneration(this.opts);
+    const gen = takePooled(this.opts) ?? createGeneration(this.opts, takeIdleIsolate(this.opts));
     gen.hostRef.h = this.host;
     schedulePoolRefill(this.opts);
     return gen;
@@ -192,6 +198,7 @@ export class Sandbox {
     const onAbort = () => kill('abort');
     this.signal?.addEventListener('abort', onAbort);
     timer = setTimeout(() => kill('timeout'), timeout);
+    this.inflight++;
     try {
       if (this.signal?.aborted) kill('abort');
       const fn = itemIndex === undefined ? g.fns.runCode : g.fns.runCodeItem;
@@ -203,6 +210,7 @@ export class Sandbox {
       if (killedBy === 'timeout') throw new SandboxError(`Code execution timed out after ${timeout} ms`, 'timeout');
       throw this.mapError(e, g, timeout);
     } finally {
+      this.inflight--;
       clearTimeout(timer);
       this.signal?.removeEventListener('abort', onAbort);
     }
@@ -210,6 +218,7 @@ export class Sandbox {
 
   private mapError(e: unknown, g: Generation, timeout: number): Error {
     const msg = String((e as any)?.message ?? e);
+    if (/timed out|memory limit|disposed/i.test(msg)) g.tainted = true;
     if (/Script execution timed out/.test(msg)) return new SandboxError(`Execution timed out after ${timeout} ms (sandbox CPU limit)`, 'timeout');
     if (/memory limit/i.test(msg) || (g.isolate.isDisposed && /disposed/i.test(msg)))
       return new SandboxError(`Sandbox memory limit of ${this.opts.memoryLimitMb} MB exceeded`, 'memory');
@@ -221,19 +230,58 @@ export class Sandbox {
 
   dispose(): void {
     this.disposed = true;
-    if (this.gen && !this.gen.isolate.isDisposed) this.gen.isolate.dispose();
+    const g = this.gen;
     this.gen = undefined;
+    if (!g || g.isolate.isDisposed) return;
+    g.hostRef.h = null;
+    if (this.inflight > 0 || g.tainted || this.signal?.aborted || !recycleIsolate(g, this.opts)) g.isolate.dispose();
   }
 }
 
 let created = 0;
-/** Isolates created by this process so far (tests and benchmarks check that fast paths avoid them). */
+let contexts = 0;
+/** Isolates created by this process so far. */
 export const isolatesCreated = (): number => created;
+/** Sandbox contexts (one per execution that needed the sandbox) created so far: tests check fast paths avoid them. */
+export const sandboxContextsCreated = (): number => contexts;
 
-function createGeneration(opts: Required<SandboxOptions>): Generation {
+// Isolates of finished executions, ready for a new context. Their contexts are released
+// before they get here; nothing of an execution lives on in the isolate but garbage.
+const idle = new Map<string, ivm.Isolate[]>();
+const MAX_IDLE = 4;
+
+function takeIdleIsolate(opts: Required<SandboxOptions>): ivm.Isolate | undefined {
+  const list = idle.get(poolKey(opts));
+  while (list?.length) {
+    const iso = list.pop()!;
+    if (!iso.isDisposed) return iso;
+  }
+  return undefined;
+}
+
+function recycleIsolate(g: Generation, opts: Required<SandboxOptions>): boolean {
+  try {
+    const heap = g.isolate.getHeapStatisticsSync();
+    // an isolate near its limit is not worth keeping: a fresh one starts clean
+    if (heap.used_heap_size + heap.externally_allocated_size > (opts.memoryLimitMb * 1024 * 1024) / 4) return false;
+    for (const f of Object.values(g.fns)) f.release();
+    g.context.release();
+    const key = poolKey(opts);
+    const list = idle.get(key) ?? [];
+    idle.set(key, list);
+    if (list.length >= Math.max(MAX_IDLE, POOL_SIZE)) return false;
+    list.push(g.isolate);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function createGeneration(opts: Required<SandboxOptions>, reuse?: ivm.Isolate): Generation {
   const hostRef: { h: SandboxHost | null } = { h: null };
-  created++;
-  const isolate = new ivm.Isolate({ memoryLimit: opts.memoryLimitMb });
+  if (!reuse) created++;
+  contexts++;
+  const isolate = reuse ?? new ivm.Isolate({ memoryLimit: opts.memoryLimitMb });
   const context = isolate.createContextSync();
   const g = context.global;
   g.setSync('globalThis', g.derefInto());
@@ -284,7 +332,10 @@ let POOL_SIZE = Math.max(0, Number(process.env.JOBSPRINT_SANDBOX_POOL ?? 0));
 /** Long-running hosts (worker daemon) can keep n fresh isolates ready; 0 (default) disables. */
 export function setSandboxPoolSize(n: number): void {
   POOL_SIZE = Math.max(0, Math.floor(n));
-  if (POOL_SIZE === 0) for (const list of pool.values()) while (list.length) list.pop()!.isolate.dispose();
+  if (POOL_SIZE === 0) {
+    for (const list of pool.values()) while (list.length) list.pop()!.isolate.dispose();
+    for (const list of idle.values()) while (list.length) list.pop()!.dispose();
+  }
   else schedulePoolRefill({ ...DEFAULT_SANDBOX });
 }
 const pool = new Map<string, Generation[]>();
