@@ -89,6 +89,7 @@ async function main() {
   };
   const children = [];
   const pool = new pg.Pool({ connectionString: url, max: 4 });
+  pool.on('error', () => {});
   let report;
   try {
     const { runMigrations } = await import(dist('core/db/migrate.js'));
