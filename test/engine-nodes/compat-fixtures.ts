@@ -57,6 +57,13 @@ const HOSTS: Record<string, Answer> = {
   'generativelanguage.googleapis.com': (_r, _p, res) => (sendJson(res, 200, { candidates: [{ content: { parts: [{ text: 'A summary.' }] } }] }), true),
   'gitlab.com': (req, _p, res) => (sendJson(res, 200, req.method === 'GET' ? [] : { iid: 1, id: 1 }), true),
   'your-api.com': (_r, _p, res) => (sendJson(res, 200, { accessToken: 'fresh' }), true),
+  // Airflow's REST API: a dag run is queued, then reports success; its task's XCom holds the result.
+  'airflow.example.com': (req, path, res) => {
+    if (req.method === 'POST' && path.endsWith('/dagRuns')) sendJson(res, 200, { dag_run_id: 'manual__1', state: 'queued' });
+    else if (path.endsWith('/xcomEntries/return_value')) sendJson(res, 200, { key: 'return_value', value: '{"rows": 3}' });
+    else sendJson(res, 200, { dag_run_id: 'manual__1', state: 'success' });
+    return true;
+  },
 };
 
 export function answer(req: RecordedRequest, res: ServerResponse): void {
@@ -79,6 +86,7 @@ export const TRIGGER_INPUT: Record<string, Array<IDataObject | INodeExecutionDat
   'zie619__0924_Code_Respondtowebhook_Process_Webhook.json': [{ headers: {}, params: {}, query: {}, body: 'hello' }],
   'zie619__2034_Code_Webhook_Automate_Webhook.json': [{ headers: {}, params: {}, query: {}, body: {} }],
   'zie619__0083_Noop_HTTP_Automation_Webhook.json': [{ headers: {}, params: {}, query: {}, body: { event: 'media.play' } }],
+  'zie619__1768_Stopanderror_Wait_Automation_Webhook.json': [{ dag_id: 'etl', task_id: 'load', conf: '{}', wait: 0, wait_time: 3 }],
   'enescingoz__Signed_Webhook_HMAC_Guard_with_Timestamp_Window.json': [
     {
       json: { headers: { 'x-signature': 'sha256=00', 'x-timestamp': '0' }, params: {}, query: {}, body: JSON.parse(signedBody) },

@@ -43,7 +43,7 @@ const EXPECTED: Record<string, Result> = {
   'zie619__1145_Wait_Splitout_Automation_Webhook.json': 'ran',
   'zie619__1231_Manual_Splitinbatches_Automate_Triggered.json': 'matches n8n',
   'zie619__1546_Manual_Splitout_Automation_Webhook.json': 'ran',
-  'zie619__1768_Stopanderror_Wait_Automation_Webhook.json': 'failed', // its own Stop and Error: the fixture's dag run is not "success"
+  'zie619__1768_Stopanderror_Wait_Automation_Webhook.json': 'ran',
   'zie619__1918_Executeworkflow_Automation_Triggered.json': 'matches n8n',
   'zie619__1963_Stopanderror_Wait_Automation_Triggered.json': 'matches n8n',
   'zie619__2002_Manual_Code_Automation_Webhook.json': 'ran',
