@@ -63,6 +63,9 @@ async function runChildDaemon() {
   process.on('SIGTERM', async () => {
     await daemon.stop(5000);
     await core.close();
+    // CPU the daemon used (user + system), for the report: the box is shared by every service.
+    const cpu = process.cpuUsage();
+    process.stdout.write(`CPU ${JSON.stringify({ user_ms: Math.round(cpu.user / 1000), system_ms: Math.round(cpu.system / 1000) })}\n`);
     process.exit(0);
   });
 }
@@ -88,6 +91,7 @@ async function main() {
     JOBSPRINT_REDIS_PREFIX: `bench:${id}:`,
   };
   const children = [];
+  const daemonCpu = [];
   const pool = new pg.Pool({ connectionString: url, max: 4 });
   pool.on('error', () => {});
   let report;
@@ -105,6 +109,12 @@ async function main() {
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       children.push(child);
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+        const m = /CPU (\{.*\})\n/.exec(out);
+        if (m) daemonCpu.push(JSON.parse(m[1]));
+      });
       await new Promise((resolve, reject) => {
         child.stdout.on('data', (d) => String(d).includes('READY') && resolve());
         child.on('exit', (code) => reject(new Error(`daemon exited ${code}`)));
@@ -198,6 +208,7 @@ async function main() {
   } finally {
     for (const c of children) c.kill('SIGTERM');
     await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r() : c.on('exit', r)))));
+    if (report) report.daemon_cpu_ms = daemonCpu.reduce((a, c) => a + c.user_ms + c.system_ms, 0) || null;
     await pool.end();
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
     await admin.end();

@@ -1,4 +1,5 @@
 import type { Core } from '../context.js';
+import type { StoreCredentialsProvider } from '../credentials/provider.js';
 import type { CredentialsProvider, IDataObject, RunOptions, RunResult, WorkflowDefinition } from '../engine/types.js';
 
 /** What the worker needs of the engine; tests and the embedded mode may pass their own. */
@@ -13,12 +14,21 @@ export async function loadEngine(): Promise<EngineRunner> {
   return mod.runWorkflow;
 }
 
-/** Credentials of the execution's owner, decrypted only when a node asks. */
+/**
+ * Credentials of the execution's owner, decrypted only when a node asks. The store-backed
+ * provider holds no per-user state, so one per Core is built (once) and shared; only the cheap
+ * per-user view is made per execution.
+ */
 export async function credentialsFor(core: Core, userId: string): Promise<CredentialsProvider> {
-  const { credentialsProvider } = await import('../credentials/provider.js');
-  const provider = await credentialsProvider(core);
-  return provider.forExecution({ userId, role: 'user' });
+  let provider = providers.get(core);
+  if (!provider) {
+    provider = import('../credentials/provider.js').then(({ credentialsProvider }) => credentialsProvider(core));
+    providers.set(core, provider);
+    provider.catch(() => providers.delete(core));
+  }
+  return (await provider).forExecution({ userId, role: 'user' });
 }
+const providers = new WeakMap<Core, Promise<StoreCredentialsProvider>>();
 
 /** input_data → the trigger node's items: an object is one item, an array is one item per element. */
 export function inputItems(input: unknown): IDataObject[] | undefined {

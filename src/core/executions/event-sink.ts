@@ -8,15 +8,26 @@ export interface PipelineLog {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
+/** Executions per Redis call: bounds how long one script call holds Redis. */
+const MAX_EXECUTIONS_PER_SEND = 200;
+
 /**
- * The worker's side of live events. Events of one execution go out in order (one chain per
- * execution) and those produced in the same tick are coalesced into one Redis call, so a fast
- * three-node workflow costs one round trip, not eight. Redis is never on the execution's
- * critical path: when it fails, events are dropped for a few seconds (one warning per outage)
- * and the execution runs and is recorded regardless; followers then fall back to the database.
+ * The worker's side of live events. Events are buffered per execution (in order) and sent
+ * as a group commit: while one Redis call is in flight, whatever every execution emits
+ * meanwhile waits and goes out in the next single call (appendAndPublishMany), so Redis
+ * sees a few calls per batch of executions instead of several per execution. Each
+ * execution's append + publish stays atomic and its seq dense. Redis is never on the
+ * execution's critical path: when it fails, events are dropped for a few seconds (one warning
+ * per outage) and the execution runs and is recorded regardless; followers then fall back to
+ * the database.
  */
 export class EventSink {
-  private readonly buffers = new Map<string, { events: ExecutionEventInput[]; chain: Promise<void>; scheduled: boolean }>();
+  /** Events not yet sent, per execution, in emit order (a Map keeps insertion order). */
+  private pending = new Map<string, ExecutionEventInput[]>();
+  private scheduled = false;
+  /** The send in flight, if any. */
+  private sending: Promise<void> | null = null;
+  private sendingIds = new Set<string>();
   private downUntil = 0;
   private warned = false;
 
@@ -28,38 +39,51 @@ export class EventSink {
   emit(event: ExecutionEventInput): void {
     if (Date.now() < this.downUntil) return;
     const id = event.execution_id;
-    let b = this.buffers.get(id);
-    if (!b) {
-      b = { events: [], chain: Promise.resolve(), scheduled: false };
-      this.buffers.set(id, b);
-    }
-    b.events.push(event);
-    if (!b.scheduled) {
-      b.scheduled = true;
-      const buf = b;
+    const list = this.pending.get(id);
+    if (list) list.push(event);
+    else this.pending.set(id, [event]);
+    // Events produced in the same tick go out together.
+    if (!this.scheduled && !this.sending) {
+      this.scheduled = true;
       setImmediate(() => {
-        buf.scheduled = false;
-        const batch = buf.events.splice(0);
-        buf.chain = buf.chain.then(() => this.send(batch));
+        this.scheduled = false;
+        this.pump();
       });
     }
   }
 
-  /** Wait until everything emitted for this execution is sent (or dropped), then forget it. */
+  /** Wait until everything emitted for this execution so far is sent (or dropped). */
   async settle(executionId: string): Promise<void> {
-    const b = this.buffers.get(executionId);
-    if (!b) return;
     await new Promise((r) => setImmediate(r));
-    await b.chain;
-    if (!b.events.length && !b.scheduled) this.buffers.delete(executionId);
+    while (this.pending.has(executionId) || this.sendingIds.has(executionId)) {
+      if (this.sending) await this.sending;
+      else await new Promise((r) => setImmediate(r));
+    }
   }
 
-  private async send(batch: ExecutionEventInput[]): Promise<void> {
-    if (!batch.length || Date.now() < this.downUntil) return;
-    const { appendAndPublish } = await import('./events.js');
-    const ok = await appendAndPublish(this.core, batch);
+  private pump(): void {
+    if (this.sending || !this.pending.size) return;
+    const groups: ExecutionEventInput[][] = [];
+    for (const [id, events] of this.pending) {
+      groups.push(events);
+      this.sendingIds.add(id);
+      this.pending.delete(id);
+      if (groups.length >= MAX_EXECUTIONS_PER_SEND) break;
+    }
+    this.sending = this.send(groups).finally(() => {
+      this.sending = null;
+      this.sendingIds.clear();
+      this.pump();
+    });
+  }
+
+  private async send(groups: ExecutionEventInput[][]): Promise<void> {
+    if (Date.now() < this.downUntil) return;
+    const { appendAndPublishMany } = await import('./events.js');
+    const ok = await appendAndPublishMany(this.core, groups);
     if (ok === false) {
       this.downUntil = Date.now() + 5000;
+      this.pending.clear();
       if (!this.warned) {
         this.warned = true;
         this.log.warn('Redis unavailable: live execution events are not published; executions still run and are recorded');

