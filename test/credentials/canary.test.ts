@@ -81,7 +81,7 @@ async function redisDump(url: string): Promise<string> {
 }
 
 describe('the canary', () => {
-  it('appears nowhere but in show --reveal', async () => {
+  it('appears nowhere but in show --reveal', { timeout: 240_000 }, async () => {
     // add: the secret goes in on stdin only.
     let r = await cli('add', ['credentials', 'add', '--name', 'canary', '--type', 'bearer', '--data-stdin', '--json'], k1, JSON.stringify({ token: CANARY }));
     expect(r.code).toBe(0);
