@@ -213,8 +213,26 @@ async function main() {
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
     await admin.end();
     await deleteQueues(env.JOBSPRINT_AMQP_URL, env.JOBSPRINT_AMQP_PREFIX).catch(() => {});
+    await deleteRedisKeys(env.JOBSPRINT_REDIS_URL, env.JOBSPRINT_REDIS_PREFIX).catch(() => {});
   }
   process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+}
+
+/** The run's live-event logs (24 h TTL) would otherwise pile up in a shared Redis. */
+async function deleteRedisKeys(url, prefix) {
+  const { Redis } = await import('ioredis');
+  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await r.connect();
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await r.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    r.disconnect();
+  }
 }
 
 async function deleteQueues(url, prefix) {

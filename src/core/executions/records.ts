@@ -44,8 +44,21 @@ export interface AttemptOutcome {
 export class NodeTracker {
   private readonly byName = new Map<string, NodeRecord>();
   private readonly starts = new Map<string, number>();
+  /** Microseconds since the epoch of the latest node start: starts stay strictly in run order. */
+  private lastStartUs = 0;
 
   constructor(private readonly definition: WorkflowDefinition) {}
+
+  /**
+   * Nodes often start within the same millisecond; a microsecond step keeps `started_at` in the
+   * order they ran, so `executions show` and logs list them as they happened.
+   */
+  private startStamp(ms: number): string {
+    this.lastStartUs = Math.max(Math.round(ms * 1000), this.lastStartUs + 1);
+    const wholeMs = Math.floor(this.lastStartUs / 1000);
+    const micros = String(this.lastStartUs % 1000).padStart(3, '0');
+    return `${new Date(wholeMs).toISOString().slice(0, 23)}${micros}Z`;
+  }
 
   private nodeIdOf(name: string): string {
     const node = this.definition.nodes?.find((n) => n.name === name);
@@ -61,7 +74,7 @@ export class NodeTracker {
         node_name: e.node.slice(0, 255),
         node_type: e.nodeType.slice(0, 100),
         status: 'running',
-        started_at: prev?.started_at ?? new Date(e.time).toISOString(),
+        started_at: prev?.started_at ?? this.startStamp(e.time),
         completed_at: null,
         duration_ms: null,
         input_data: null,
