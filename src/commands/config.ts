@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { action } from './context.js';
-import { SETTINGS, readConfigFile, writeConfigFile, settingSpec, displayValue, configPath } from '../core/config.js';
+import { readConfigFile, writeConfigFile, settingSpec, displayValue, configPath } from '../core/config.js';
 import { UsageError, NotFoundError } from '../core/errors.js';
 
 export function register(program: Command): void {
@@ -94,5 +94,4 @@ export function register(program: Command): void {
       }, { allowMissingProfile: true }),
     );
 
-  void SETTINGS;
 }

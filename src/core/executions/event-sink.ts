@@ -27,7 +27,6 @@ export class EventSink {
   private scheduled = false;
   /** The send in flight, if any. */
   private sending: Promise<void> | null = null;
-  private sendingIds = new Set<string>();
   private downUntil = 0;
   private warned = false;
 
@@ -52,27 +51,16 @@ export class EventSink {
     }
   }
 
-  /** Wait until everything emitted for this execution so far is sent (or dropped). */
-  async settle(executionId: string): Promise<void> {
-    await new Promise((r) => setImmediate(r));
-    while (this.pending.has(executionId) || this.sendingIds.has(executionId)) {
-      if (this.sending) await this.sending;
-      else await new Promise((r) => setImmediate(r));
-    }
-  }
-
   private pump(): void {
     if (this.sending || !this.pending.size) return;
     const groups: ExecutionEventInput[][] = [];
     for (const [id, events] of this.pending) {
       groups.push(events);
-      this.sendingIds.add(id);
       this.pending.delete(id);
       if (groups.length >= MAX_EXECUTIONS_PER_SEND) break;
     }
     this.sending = this.send(groups).finally(() => {
       this.sending = null;
-      this.sendingIds.clear();
       this.pump();
     });
   }
