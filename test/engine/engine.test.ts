@@ -1,7 +1,7 @@
 /** Execution model: events, disabled nodes, error handling modes, retries, flags, pinData, order, sub-workflows. */
 import { describe, it, expect } from 'vitest';
 import { runWorkflow, validateWorkflow, registerNodeType, type EngineEvent, type WorkflowDefinition } from '../../src/core/engine/index.js';
-import { haveCorpus, runFixture } from './helpers/corpus.js';
+import { runFixture } from './helpers/corpus.js';
 
 type N = WorkflowDefinition['nodes'][number];
 const node = (name: string, type: string, parameters: Record<string, unknown> = {}, extra: Partial<N> = {}, typeVersion = 1, position: [number, number] = [0, 0]): N => ({
@@ -145,7 +145,7 @@ describe('engine', () => {
     expect(await order(wf())).toEqual(['T', 'Bottom', 'Top', 'BottomNext', 'TopNext']);
   });
 
-  it.skipIf(!haveCorpus)('the Merge fixtures that differ between v0 and v1 produce each order\'s n8n output', async () => {
+  it('the Merge fixtures that differ between v0 and v1 produce each order\'s n8n output', async () => {
     // v0 fixture: Merge nodes behind an IF branch without data still run (forceInputNodeExecution)
     const v0 = await runFixture('Merge__workflow.mixed.forceInputNodeExecution.json');
     const v0AsV1 = await runFixture('Merge__workflow.mixed.forceInputNodeExecution.json', { executionOrder: 'v1' });

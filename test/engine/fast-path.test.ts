@@ -9,7 +9,7 @@ import { Sandbox, sandboxContextsCreated, type SandboxHost } from '../../src/cor
 import { parseExpression } from '../../src/core/engine/expressions/compile.js';
 import { DECLINE, compileFastExpression, setExpressionFastPath } from '../../src/core/engine/expressions/fast-path.js';
 import { runWorkflow } from '../../src/core/engine/index.js';
-import { CORPUS, haveCorpus } from './helpers/corpus.js';
+import { CORPUS } from './helpers/corpus.js';
 import { codeWorkflow, exprWorkflow } from './helpers/wf.js';
 
 const host: SandboxHost = {
@@ -70,7 +70,6 @@ const HANDWRITTEN = [
 ];
 
 function corpusExpressions(): string[] {
-  if (!haveCorpus) return [];
   const out = new Set<string>();
   const walk = (v: unknown): void => {
     if (typeof v === 'string') {

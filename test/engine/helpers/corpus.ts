@@ -1,15 +1,13 @@
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { isSupportedNodeType, runWorkflow } from '../../../src/core/engine/index.js';
 
 import { CORPUS_DIR } from '../../helpers/shared.js';
 export const CORPUS = process.env.N8N_CORPUS_DIR ?? CORPUS_DIR;
-export const haveCorpus = existsSync(CORPUS);
 
 export function listJson(dir: string): string[] {
-  const d = path.join(CORPUS, dir);
-  if (!existsSync(d)) return [];
-  return readdirSync(d).filter((f) => f.endsWith('.json')).sort();
+  // A missing folder fails the suite (readdirSync throws) rather than leaving nothing to test.
+  return readdirSync(path.join(CORPUS, dir)).filter((f) => f.endsWith('.json')).sort();
 }
 
 export function loadJson(dir: string, file: string): any {
