@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTestEnv, type TestEnv } from '../helpers/env.js';
+import { createTestEnv, homeEnv, type TestEnv } from '../helpers/env.js';
 import { BIN, runCli, type CliResult } from '../helpers/cli.js';
 import { createUserAndLogin, DEFAULT_TEST_PASSWORD, type LoggedInUser } from '../helpers/users.js';
 
@@ -184,14 +184,7 @@ describe('--json prints one parseable document for every command', () => {
 
   it('doctor and quickstart (embedded)', { timeout: 180_000 }, async () => {
     const home = join(t.home, 'embedded-json');
-    const embedded: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: home,
-      XDG_CONFIG_HOME: join(home, '.config'),
-      XDG_DATA_HOME: join(home, '.local', 'share'),
-      NO_COLOR: '1',
-      JOBSPRINT_KEYRING: 'file',
-    };
+    const embedded = homeEnv(home);
     covered.add('doctor');
     // The first open of an embedded database unpacks and migrates it: give a loaded CI box time.
     const qs = await j('quickstart', ['--email', 'qs@example.com', '--password-stdin'], { env: embedded, input: DEFAULT_TEST_PASSWORD, timeoutMs: 120_000 });

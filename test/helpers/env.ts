@@ -25,6 +25,22 @@ export interface TestEnv {
   cleanup(): Promise<void>;
 }
 
+/**
+ * The environment of a spawned CLI living in `home`: only PATH and the test's own directories,
+ * none of the developer's settings, and no OS keychain (the documented file fallback).
+ */
+export function homeEnv(home: string): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    XDG_DATA_HOME: join(home, '.local', 'share'),
+    LANG: 'C.UTF-8',
+    NO_COLOR: '1',
+    JOBSPRINT_KEYRING: 'file',
+  };
+}
+
 export async function createTestEnv(opts: { redis?: boolean; amqp?: boolean } = {}): Promise<TestEnv> {
   const id = randomBytes(5).toString('hex');
   const databaseName = `jobsprint_test_${id}`;
@@ -40,17 +56,10 @@ export async function createTestEnv(opts: { redis?: boolean; amqp?: boolean } = 
   const redisPrefix = `test:${id}:`;
   const amqpPrefix = `jobsprint-test-${id}`;
   const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, '.config'),
-    XDG_DATA_HOME: join(home, '.local', 'share'),
-    LANG: 'C.UTF-8',
-    NO_COLOR: '1',
+    ...homeEnv(home),
     JOBSPRINT_DATABASE_URL: databaseUrl,
     JOBSPRINT_REDIS_PREFIX: redisPrefix,
     JOBSPRINT_AMQP_PREFIX: amqpPrefix,
-    // No OS keychain in tests: force the documented file fallback.
-    JOBSPRINT_KEYRING: 'file',
   };
   if (opts.redis !== false) env.JOBSPRINT_REDIS_URL = REDIS_URL;
   if (opts.amqp !== false) env.JOBSPRINT_AMQP_URL = AMQP_URL;
