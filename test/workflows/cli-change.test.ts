@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestEnv, type TestEnv } from '../helpers/env.js';
 import { runCli, json } from '../helpers/cli.js';
 import { createUserAndLogin, type LoggedInUser } from '../helpers/users.js';
-import { cliFlow, expectOneLineError } from './helpers.js';
+import { cliFlow, expectOneLineError, writeDoc } from './helpers.js';
 
 let t: TestEnv;
 let ada: LoggedInUser;
@@ -24,20 +24,14 @@ afterAll(async () => {
 
 const cli = (user: LoggedInUser, args: string[], input?: string) => runCli(args, { env: user.env, input });
 
-const flow = cliFlow;
-
-function write(name: string, doc: unknown): string {
-  const f = join(dir, name);
-  writeFileSync(f, typeof doc === 'string' ? doc : JSON.stringify(doc));
-  return f;
-}
+const write = (name: string, doc: unknown): string => writeDoc(dir, name, doc);
 
 describe('changes through the binary', () => {
   it('updates with a version check: of two concurrent updates one wins, the other exits 5', async () => {
-    let r = await cli(ada, ['workflows', 'import', write('race.json', flow('Race')), '--json']);
+    let r = await cli(ada, ['workflows', 'import', write('race.json', cliFlow('Race')), '--json']);
     const id = json(r).imported[0].id;
-    const a = write('race-a.json', flow('Race', 'A'));
-    const b = write('race-b.json', flow('Race', 'B'));
+    const a = write('race-a.json', cliFlow('Race', 'A'));
+    const b = write('race-b.json', cliFlow('Race', 'B'));
     const [ra, rb] = await Promise.all([
       cli(ada, ['workflows', 'update', id, '--file', a, '--if-version', '1']),
       cli(ada, ['workflows', 'update', id, '--file', b, '--if-version', '1']),
@@ -50,9 +44,9 @@ describe('changes through the binary', () => {
   });
 
   it('lists history and rolls back to an earlier version as a new version', async () => {
-    let r = await cli(ada, ['workflows', 'import', write('hist.json', flow('History')), '--json']);
+    let r = await cli(ada, ['workflows', 'import', write('hist.json', cliFlow('History')), '--json']);
     const id = json(r).imported[0].id;
-    expect((await cli(ada, ['workflows', 'update', id, '--file', write('hist2.json', flow('History', 'two'))])).code).toBe(0);
+    expect((await cli(ada, ['workflows', 'update', id, '--file', write('hist2.json', cliFlow('History', 'two'))])).code).toBe(0);
     expect((await cli(ada, ['workflows', 'rename', id, 'History renamed'])).code).toBe(0);
     r = await cli(ada, ['workflows', 'history', id, '--json']);
     expect(json(r).map((v: any) => [v.version, v.change, v.current])).toEqual([
@@ -64,13 +58,13 @@ describe('changes through the binary', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/restored version 1 of "History" as version 4/);
     r = await cli(ada, ['workflows', 'export', id]);
-    expect(JSON.parse(r.stdout)).toStrictEqual(flow('History'));
+    expect(JSON.parse(r.stdout)).toStrictEqual(cliFlow('History'));
     r = await cli(ada, ['workflows', 'rollback', id, '--to-version', '99']);
     expectOneLineError(r, 3, /version 99 not found/);
   });
 
   it('shows the node table; activates, tags, and deletes only with --yes', async () => {
-    let r = await cli(ada, ['workflows', 'import', write('show.json', flow('Shown')), '--json']);
+    let r = await cli(ada, ['workflows', 'import', write('show.json', cliFlow('Shown')), '--json']);
     const id = json(r).imported[0].id;
     r = await cli(ada, ['workflows', 'show', 'Shown']);
     expect(r.code, r.stderr).toBe(0);
@@ -94,7 +88,7 @@ describe('changes through the binary', () => {
   });
 
   it("keeps users apart: B can neither see nor change A's workflows", async () => {
-    let r = await cli(ada, ['workflows', 'import', write('mine.json', flow('Ada only')), '--json']);
+    let r = await cli(ada, ['workflows', 'import', write('mine.json', cliFlow('Ada only')), '--json']);
     const id = json(r).imported[0].id;
     r = await cli(bob, ['workflows', 'list', '--json']);
     expect(json(r)).toEqual([]);
@@ -115,7 +109,7 @@ describe('changes through the binary', () => {
 
   it("lets an admin work on another user's workflows with --user, audited as the admin", async () => {
     // ada is the first user of this database, so an admin.
-    let r = await cli(ada, ['workflows', 'import', write('for-bob.json', flow('Made for bob')), '--user', 'bob@example.com', '--json']);
+    let r = await cli(ada, ['workflows', 'import', write('for-bob.json', cliFlow('Made for bob')), '--user', 'bob@example.com', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const id = json(r).imported[0].id;
     r = await cli(bob, ['workflows', 'list', '--json']);

@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { createTestEnv, type TestEnv } from '../helpers/env.js';
 import { runCli, json } from '../helpers/cli.js';
 import { createUserAndLogin, type LoggedInUser } from '../helpers/users.js';
-import { CORPUS, cliFlow, corpusFiles, expectOneLineError } from './helpers.js';
+import { CORPUS, cliFlow, corpusFiles, expectOneLineError, writeDoc } from './helpers.js';
 
 let t: TestEnv;
 let ada: LoggedInUser;
@@ -22,13 +22,7 @@ afterAll(async () => {
 
 const cli = (user: LoggedInUser, args: string[], input?: string) => runCli(args, { env: user.env, input });
 
-const flow = cliFlow;
-
-function write(name: string, doc: unknown): string {
-  const f = join(dir, name);
-  writeFileSync(f, typeof doc === 'string' ? doc : JSON.stringify(doc));
-  return f;
-}
+const write = (name: string, doc: unknown): string => writeDoc(dir, name, doc);
 
 async function count(user: LoggedInUser): Promise<number> {
   const r = await t.pool.query('SELECT count(*)::int AS n FROM workflows WHERE user_id = $1', [user.userId]);
@@ -59,7 +53,7 @@ describe('import and export through the binary', () => {
   });
 
   it('imports an array file and stdin, exports one workflow to a file and to stdout', async () => {
-    const arr = write('two.json', [flow('First of two'), flow('Second of two')]);
+    const arr = write('two.json', [cliFlow('First of two'), cliFlow('Second of two')]);
     let r = await cli(ada, ['workflows', 'import', arr, '--activate', '--tag', 'batch', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(json(r).imported.map((w: any) => [w.name, w.is_active, w.source])).toEqual([
@@ -67,16 +61,16 @@ describe('import and export through the binary', () => {
       ['Second of two', true, `${arr}[1]`],
     ]);
 
-    r = await cli(ada, ['workflows', 'import', '-'], JSON.stringify(flow('From stdin')));
+    r = await cli(ada, ['workflows', 'import', '-'], JSON.stringify(cliFlow('From stdin')));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/imported 1 workflow/);
 
     const out = join(dir, 'out.json');
     r = await cli(ada, ['workflows', 'export', 'From stdin', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(readFileSync(out, 'utf8'))).toStrictEqual(flow('From stdin'));
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toStrictEqual(cliFlow('From stdin'));
     r = await cli(ada, ['workflows', 'export', 'First of two']);
-    expect(JSON.parse(r.stdout)).toStrictEqual({ ...flow('First of two'), tags: [{ name: 'batch' }] });
+    expect(JSON.parse(r.stdout)).toStrictEqual({ ...cliFlow('First of two'), tags: [{ name: 'batch' }] });
 
     r = await cli(ada, ['workflows', 'list', '--tag', 'batch', '--active', '--json']);
     expect(json(r).map((w: any) => w.name).sort()).toEqual(['First of two', 'Second of two']);
@@ -90,17 +84,17 @@ describe('bad input', () => {
     ['empty-nodes.json', { name: 'x', nodes: [] }, /empty-nodes\.json: nodes: the workflow has no nodes/],
     [
       'duplicate.json',
-      { nodes: [...flow('d').nodes, { ...flow('d').nodes[1], id: 'n3' }] },
+      { nodes: [...cliFlow('d').nodes, { ...cliFlow('d').nodes[1], id: 'n3' }] },
       /duplicate\.json: nodes\[2\]\.name: duplicate node name "Set"/,
     ],
     [
       'missing-target.json',
-      { ...flow('m'), connections: { Start: { main: [[{ node: 'Nowhere', type: 'main', index: 0 }]] } } },
+      { ...cliFlow('m'), connections: { Start: { main: [[{ node: 'Nowhere', type: 'main', index: 0 }]] } } },
       /missing-target\.json: connections\.Start\.main\[0\]\[0\]\.node: connection to missing node "Nowhere"/,
     ],
     [
       'type-version.json',
-      { nodes: [{ ...flow('v').nodes[0], typeVersion: 42 }] },
+      { nodes: [{ ...cliFlow('v').nodes[0], typeVersion: 42 }] },
       /type-version\.json: nodes\[0\]\.typeVersion: unknown typeVersion 42 for n8n-nodes-base\.manualTrigger/,
     ],
   ];
@@ -127,9 +121,9 @@ describe('bad input', () => {
   it('imports a directory all or nothing; --continue-on-error imports the good ones and lists the bad', async () => {
     const d = join(dir, 'mixed');
     mkdirSync(d);
-    writeFileSync(join(d, 'a-good.json'), JSON.stringify(flow('Dir good A')));
-    writeFileSync(join(d, 'b-bad.json'), JSON.stringify({ ...flow('Dir bad'), nodes: [] }));
-    writeFileSync(join(d, 'c-good.json'), JSON.stringify(flow('Dir good C')));
+    writeFileSync(join(d, 'a-good.json'), JSON.stringify(cliFlow('Dir good A')));
+    writeFileSync(join(d, 'b-bad.json'), JSON.stringify({ ...cliFlow('Dir bad'), nodes: [] }));
+    writeFileSync(join(d, 'c-good.json'), JSON.stringify(cliFlow('Dir good C')));
     writeFileSync(join(d, 'notes.txt'), 'ignored');
     const before = await count(ada);
     let r = await cli(ada, ['workflows', 'import', d]);
@@ -146,8 +140,8 @@ describe('bad input', () => {
 
   it('validate checks without writing and warns about node types the engine does not run', async () => {
     const f = write('slack.json', {
-      ...flow('With slack'),
-      nodes: [...flow('x').nodes, { id: 'n9', name: 'Slack', type: 'n8n-nodes-base.slack', typeVersion: 2.2, position: [0, 0], parameters: {} }],
+      ...cliFlow('With slack'),
+      nodes: [...cliFlow('x').nodes, { id: 'n9', name: 'Slack', type: 'n8n-nodes-base.slack', typeVersion: 2.2, position: [0, 0], parameters: {} }],
     });
     const before = await count(ada);
     let r = await runCli(['workflows', 'validate', f], { env: t.env });

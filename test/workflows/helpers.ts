@@ -1,5 +1,5 @@
 import { CORPUS_DIR } from '../helpers/shared.js';
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ActingAs } from '../../src/core/actor.js';
@@ -36,6 +36,13 @@ export async function createTenant(t: TestEnv, username: string, role: 'user' | 
     actor: { kind: 'user', userId, email: `${username}@example.com`, username, role, sessionId: null },
     scope: { userId, role },
   };
+}
+
+/** Write a document (or raw text) to `dir/name` for a CLI test to read; returns the path. */
+export function writeDoc(dir: string, name: string, doc: unknown): string {
+  const f = join(dir, name);
+  writeFileSync(f, typeof doc === 'string' ? doc : JSON.stringify(doc));
+  return f;
 }
 
 /** A small valid n8n workflow: manual trigger → Set. */
