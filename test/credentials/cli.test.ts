@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createTestEnv, type TestEnv } from '../helpers/env.js';
-import { json, runCli, type CliResult } from '../helpers/cli.js';
+import { json, runCli, type CliResult, expectOneLineError } from '../helpers/cli.js';
 import { createUserAndLogin, type LoggedInUser } from '../helpers/users.js';
 import { newKey } from './fixtures.js';
 
@@ -28,12 +28,6 @@ async function add(name: string, type: string, data: unknown, env = withKeys(ali
   return runCli(['credentials', 'add', '--name', name, '--type', type, '--data-stdin', '--json'], { env, input: JSON.stringify(data) });
 }
 
-function oneLineError(r: CliResult, code: number, pattern: RegExp) {
-  expect(r.code).toBe(code);
-  expect(r.stdout).toBe('');
-  expect(r.stderr.trim().split('\n')).toHaveLength(1);
-  expect(r.stderr).toMatch(pattern);
-}
 
 describe('credentials add: where secrets may come from', () => {
   it('adds from --data-stdin and prints the record masked', async () => {
@@ -58,7 +52,7 @@ describe('credentials add: where secrets may come from', () => {
   it('refuses a secret on the command line, pointing at --data-stdin', async () => {
     const before = await count();
     const r = await runCli(['credentials', 'add', '--name', 'x', '--type', 'bearer', '--data', '{"token":"hunter2hunter2"}'], { env: withKeys(alice) });
-    oneLineError(r, 2, /^error: secrets are not accepted on the command line .*--data-stdin/);
+    expectOneLineError(r, 2, /^error: secrets are not accepted on the command line .*--data-stdin/);
     expect(r.stderr).not.toContain('hunter2');
     expect(await count()).toBe(before);
   });
@@ -66,30 +60,30 @@ describe('credentials add: where secrets may come from', () => {
   it('rejects malformed JSON without echoing it, wrong fields, and unknown types (exit 2, nothing written)', async () => {
     const before = await count();
     let r = await runCli(['credentials', 'add', '--name', 'x', '--type', 'bearer', '--data-stdin'], { env: withKeys(alice), input: '{"token": sekrit-value-123' });
-    oneLineError(r, 2, /^error: credential data on stdin is not valid JSON/);
+    expectOneLineError(r, 2, /^error: credential data on stdin is not valid JSON/);
     expect(r.stderr).not.toContain('sekrit');
     r = await add('x', 'basic_auth', { user: 'a', pass: 'sekrit-value-123' });
-    oneLineError(r, 2, /^error: unknown field for basic_auth: pass \(fields for basic_auth: user, password\)/);
+    expectOneLineError(r, 2, /^error: unknown field for basic_auth: pass \(fields for basic_auth: user, password\)/);
     expect(r.stderr).not.toContain('sekrit');
     r = await add('x', 'basic_auth', { user: 'a' });
-    oneLineError(r, 2, /^error: missing field "password" for basic_auth/);
+    expectOneLineError(r, 2, /^error: missing field "password" for basic_auth/);
     r = await add('x', 'ssh_key', { key: 'k' });
-    oneLineError(r, 2, /^error: unknown credential type "ssh_key" \(one of: api_key, basic_auth, oauth2, header_auth, bearer\)/);
+    expectOneLineError(r, 2, /^error: unknown credential type "ssh_key" \(one of: api_key, basic_auth, oauth2, header_auth, bearer\)/);
     r = await runCli(['credentials', 'add', '--name', 'x', '--type', 'bearer'], { env: withKeys(alice) });
-    oneLineError(r, 2, /^error: the credential fields needs a terminal to prompt \(pass --data-stdin/);
+    expectOneLineError(r, 2, /^error: the credential fields needs a terminal to prompt \(pass --data-stdin/);
     expect(await count()).toBe(before);
   });
 
   it('exits 6 with instructions when no key is configured, and writes nothing', async () => {
     const before = await count();
     const r = await add('nokey', 'bearer', { token: 'x'.repeat(20) }, withKeys(alice, ''));
-    oneLineError(r, 6, /^error: no encryption key configured \(set JOBSPRINT_ENCRYPTION_KEYS=.*keys init/);
+    expectOneLineError(r, 6, /^error: no encryption key configured \(set JOBSPRINT_ENCRYPTION_KEYS=.*keys init/);
     expect(await count()).toBe(before);
   });
 
   it('refuses a malformed key with exit 2', async () => {
     const r = await add('badkey', 'bearer', { token: 'x'.repeat(20) }, withKeys(alice, `k1:${randomBytes(16).toString('base64')}`));
-    oneLineError(r, 2, /^error: encryption key k1 \(JOBSPRINT_ENCRYPTION_KEYS\) is not 32 bytes of base64/);
+    expectOneLineError(r, 2, /^error: encryption key k1 \(JOBSPRINT_ENCRYPTION_KEYS\) is not 32 bytes of base64/);
   });
 });
 
@@ -113,7 +107,7 @@ describe('credentials list, show, update, delete', () => {
     expect(r.code).toBe(0);
     expect(json(r).data).toEqual({ token: tok });
     r = await runCli(['credentials', 'show', id, '--reveal', '--user', 'alice@example.com'], { env: withKeys(admin) });
-    oneLineError(r, 4, /^error: only the owner can reveal credential "rv"/);
+    expectOneLineError(r, 4, /^error: only the owner can reveal credential "rv"/);
     const audit = await t.pool.query(`SELECT event_type, changes FROM audit_logs WHERE resource_id = $1 ORDER BY created_at`, [id]);
     expect(audit.rows.map((a) => a.event_type)).toEqual(['credential.created', 'credential.revealed']);
     expect(JSON.stringify(audit.rows)).not.toContain(tok);
@@ -127,7 +121,7 @@ describe('credentials list, show, update, delete', () => {
     expect(r.code).toBe(0);
     expect(json(r)).toMatchObject({ name: 'db2', data: { user: 'app' } });
     const nothing = await runCli(['credentials', 'update', 'db2'], { env: withKeys(alice) });
-    oneLineError(nothing, 2, /^error: nothing to update/);
+    expectOneLineError(nothing, 2, /^error: nothing to update/);
   });
 
   it('refuses to delete while an active workflow uses it, unless --force', async () => {
@@ -137,28 +131,28 @@ describe('credentials list, show, update, delete', () => {
       { nodes: [{ name: 'HTTP', type: 'n8n-nodes-base.httpRequest', typeVersion: 4, parameters: {}, credentials: { httpHeaderAuth: { id, name: 'used' } } }], connections: {} },
     ]);
     let r = await runCli(['credentials', 'delete', 'used'], { env: withKeys(alice) });
-    oneLineError(r, 2, /^error: confirmation needs a terminal to prompt \(pass --yes\)/);
+    expectOneLineError(r, 2, /^error: confirmation needs a terminal to prompt \(pass --yes\)/);
     r = await runCli(['credentials', 'delete', 'used', '--yes'], { env: withKeys(alice) });
-    oneLineError(r, 5, /^error: credential "used" is used by 1 active workflow: "Sync" .*--force/);
+    expectOneLineError(r, 5, /^error: credential "used" is used by 1 active workflow: "Sync" .*--force/);
     r = await runCli(['credentials', 'delete', 'used', '--yes', '--force', '--json'], { env: withKeys(alice) });
     expect(r.code).toBe(0);
     expect(json(r)).toMatchObject({ id, deleted: true });
     expect(r.stderr).toMatch(/^warning: 1 active workflow\(s\) still refer to it: "Sync"/);
     r = await runCli(['credentials', 'show', id], { env: withKeys(alice) });
-    oneLineError(r, 3, /^error: credential ".*" not found/);
+    expectOneLineError(r, 3, /^error: credential ".*" not found/);
   });
 
   it('names a missing key and a tampered credential clearly', async () => {
     const id = json(await add('fragile', 'api_key', { apiKey: 'ak-' + randomBytes(12).toString('hex') })).id;
     let r = await runCli(['credentials', 'show', 'fragile', '--reveal'], { env: withKeys(alice, k2) });
-    oneLineError(r, 6, new RegExp(`^error: cannot decrypt credential ${id}: key k1 not configured \\(`));
+    expectOneLineError(r, 6, new RegExp(`^error: cannot decrypt credential ${id}: key k1 not configured \\(`));
     // Masked show needs no key at all.
     r = await runCli(['credentials', 'show', 'fragile'], { env: withKeys(alice, k2) });
     expect(r.code).toBe(0);
     // One byte of the wrap tag: the data key no longer unwraps (so rotation cannot re-wrap it either).
     await t.pool.query(`UPDATE credentials SET encrypted_data = set_byte(encrypted_data, 19, get_byte(encrypted_data, 19) # 1) WHERE id = $1`, [id]);
     r = await runCli(['credentials', 'show', 'fragile', '--reveal'], { env: withKeys(alice) });
-    oneLineError(r, 1, new RegExp(`^error: cannot decrypt credential ${id}: integrity check failed`));
+    expectOneLineError(r, 1, new RegExp(`^error: cannot decrypt credential ${id}: integrity check failed`));
     expect(r.stderr).not.toMatch(/Unsupported state|bad decrypt|--debug/);
   });
 });

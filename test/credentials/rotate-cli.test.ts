@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestEnv, type TestEnv } from '../helpers/env.js';
-import { BIN, json, runCli, type CliResult } from '../helpers/cli.js';
+import { BIN, json, runCli, type CliResult, expectOneLineError } from '../helpers/cli.js';
 import { createUserAndLogin, type LoggedInUser } from '../helpers/users.js';
 import { KeySet, parseKeys } from '../../src/core/credentials/keys.js';
 import { openCredential, sealCredential } from '../../src/core/credentials/envelope.js';
@@ -29,12 +29,6 @@ async function add(name: string, type: string, data: unknown, env = withKeys(ali
   return runCli(['credentials', 'add', '--name', name, '--type', type, '--data-stdin', '--json'], { env, input: JSON.stringify(data) });
 }
 
-function oneLineError(r: CliResult, code: number, pattern: RegExp) {
-  expect(r.code).toBe(code);
-  expect(r.stdout).toBe('');
-  expect(r.stderr.trim().split('\n')).toHaveLength(1);
-  expect(r.stderr).toMatch(pattern);
-}
 
 const onKey = async (id: string) => (await t.pool.query(`SELECT count(*)::int AS n FROM credentials WHERE key_id = $1`, [id])).rows[0].n as number;
 
@@ -42,7 +36,7 @@ describe('keys', () => {
   it('keys init stores a key in a 0600 file when there is no keychain, and keys list shows no material', async () => {
     const env = { ...t.env, XDG_CONFIG_HOME: `${t.home}/keys-cfg`, JOBSPRINT_TOKEN: undefined };
     let r = await runCli(['keys', 'list'], { env });
-    oneLineError(r, 6, /^error: no encryption key configured/);
+    expectOneLineError(r, 6, /^error: no encryption key configured/);
     r = await runCli(['keys', 'init', '--json'], { env });
     expect(r.code).toBe(0);
     expect(json(r)).toEqual({ id: 'k1', location: `${t.home}/keys-cfg/jobsprint/encryption-keys`, key_ids: ['k1'] });
@@ -58,7 +52,7 @@ describe('keys', () => {
     ]);
     expect(r.stdout).not.toContain(material);
     r = await runCli(['keys', 'init'], { env });
-    oneLineError(r, 5, /^error: encryption keys already initialised/);
+    expectOneLineError(r, 5, /^error: encryption keys already initialised/);
   });
 });
 
@@ -72,7 +66,7 @@ describe('credentials rotate-key', () => {
     await t.pool.query(`UPDATE credentials SET encrypted_data = set_byte(encrypted_data, 19, get_byte(encrypted_data, 19) # 1) WHERE id = $1`, [fragile]);
     const both = `${k2},${k1}`;
     let r = await runCli(['credentials', 'rotate-key'], { env: withKeys(alice, both) });
-    oneLineError(r, 4, /^error: only admins or the operator can rotate/);
+    expectOneLineError(r, 4, /^error: only admins or the operator can rotate/);
     r = await runCli(['keys', 'list', '--usage', '--as-operator', '--json'], { env: withKeys(alice, both) });
     const before = json<any[]>(r);
     expect(before.find((k) => k.id === 'k2').credentials).toBe(0);
@@ -91,7 +85,7 @@ describe('credentials rotate-key', () => {
     r = await runCli(['credentials', 'show', 'rot', '--reveal', '--json'], { env: withKeys(alice, k2) });
     expect(json(r).data).toEqual({ token: tok });
     r = await runCli(['credentials', 'rotate-key', '--to', 'k7', '--as-operator'], { env: withKeys(alice, both) });
-    oneLineError(r, 2, /^error: key k7 is not configured \(configured keys: k2, k1\)/);
+    expectOneLineError(r, 2, /^error: key k7 is not configured \(configured keys: k2, k1\)/);
   });
 });
 
@@ -151,7 +145,7 @@ describe('an interrupted rotation', () => {
     // A local key store refuses to drop a key credentials still use, and the active key.
     const local = { ...alice.env, XDG_CONFIG_HOME: `${t.home}/keys-cfg` }; // k2 (active), k1 from `keys init` + `keys add`
     let rm = await runCli(['keys', 'remove', 'k2', '--yes', '--as-operator'], { env: local });
-    oneLineError(rm, 5, /^error: key k2 still wraps 3000 credentials \(run `jobsprint credentials rotate-key` first, or pass --force\)/);
+    expectOneLineError(rm, 5, /^error: key k2 still wraps 3000 credentials \(run `jobsprint credentials rotate-key` first, or pass --force\)/);
     rm = await runCli(['keys', 'remove', 'k1', '--yes', '--as-operator', '--json'], { env: local });
     expect(rm.code).toBe(0);
     expect(json(rm).key_ids).toEqual(['k2']);

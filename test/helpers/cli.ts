@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { expect } from 'vitest';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/jobsprint', import.meta.url));
@@ -49,4 +50,12 @@ export function json<T = any>(r: CliResult): T {
   } catch {
     throw new Error(`stdout is not one JSON document (exit ${r.code}):\n${r.stdout}\nstderr:\n${r.stderr}`);
   }
+}
+
+/** The error convention: the exit code, one line on stderr matching `pattern`, nothing on stdout. */
+export function expectOneLineError(r: CliResult, code: number, pattern: RegExp): void {
+  expect(r.code, r.stderr).toBe(code);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expect(r.stderr).toMatch(pattern);
+  expect(r.stdout).toBe('');
 }

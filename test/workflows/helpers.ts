@@ -58,9 +58,4 @@ export function cliFlow(name: string, value = 'one') {
 }
 
 /** A failed command: the exit code, one line on stderr, nothing on stdout. */
-export function expectOneLineError(r: CliResult, code: number, pattern: RegExp): void {
-  expect(r.code, r.stderr).toBe(code);
-  expect(r.stderr.trim().split('\n')).toHaveLength(1);
-  expect(r.stderr).toMatch(pattern);
-  expect(r.stdout).toBe('');
-}
+export { expectOneLineError } from '../helpers/cli.js';
