@@ -83,7 +83,11 @@ class PostgresDb implements Db {
     }
   }
 
-  async transaction<T>(fn: (tx: Queryable) => Promise<T>, setup?: (tx: Queryable) => Promise<void>): Promise<T> {
+  /**
+   * `begin` replaces the plain BEGIN: statements sent with it in ONE round trip (simple query
+   * protocol, so no parameters), e.g. the tenant role and settings.
+   */
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>, begin = 'BEGIN'): Promise<T> {
     const client = await this.connect();
     const tx: Queryable = {
       query: async <R>(sql: string, params?: unknown[]) => {
@@ -103,8 +107,7 @@ class PostgresDb implements Db {
     };
     client.on('error', onError);
     try {
-      await client.query('BEGIN');
-      if (setup) await setup(tx);
+      await client.query(begin);
       const result = await fn(tx);
       await client.query('COMMIT');
       return result;
@@ -122,16 +125,22 @@ class PostgresDb implements Db {
   }
 
   tenantTransaction<T>(scope: TenantScope, fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    return this.transaction(fn, async (tx) => {
-      await tx.query(`SET LOCAL ROLE ${TENANT_ROLE}`);
-      await tx.query(`SELECT set_config('jobsprint.user_id', $1, true), set_config('jobsprint.role', $2, true)`, [
-        scope.userId,
-        scope.role,
-      ]);
-    });
+    // One round trip instead of three (measured: the enqueue path's latency under load is
+    // mostly round trips). The values are quoted as literals: the simple protocol takes none.
+    return this.transaction(
+      fn,
+      `BEGIN; SET LOCAL ROLE ${TENANT_ROLE}; ` +
+        `SELECT set_config('jobsprint.user_id', ${literal(scope.userId)}, true), set_config('jobsprint.role', ${literal(scope.role)}, true)`,
+    );
   }
 
   async close(): Promise<void> {
     await this.pool.end();
   }
+}
+
+/** A standard-conforming SQL string literal (standard_conforming_strings is on since 9.1). */
+function literal(value: string): string {
+  if (value.includes('\0')) throw new Error('a NUL character cannot be sent to PostgreSQL');
+  return `'${value.replace(/'/g, "''")}'`;
 }

@@ -47,13 +47,17 @@ export async function claimExecutions(db: Queryable, workerId: string, ids: stri
               'heartbeat_at', now())
      FROM workflows w
      WHERE e.id = ANY($1::uuid[]) AND w.id = e.workflow_id
-       AND (
-         (e.status = 'pending' AND COALESCE((e.execution_metadata->>'not_before')::timestamptz, '-infinity') <= now() + interval '50 milliseconds')
-         OR (e.status = 'running' AND COALESCE((e.execution_metadata->>'heartbeat_at')::timestamptz, '-infinity') < now() - make_interval(secs => $3::double precision / 1000))
-         -- Running under this very worker, which is not running it: the commit of an earlier
-         -- claim was lost with its connection (the caller never passes ids it runs).
-         OR (e.status = 'running' AND e.execution_metadata->>'worker_id' = $2::text)
-       )
+       -- A CASE, not ORs of status tests: the planner would otherwise AND the primary-key
+       -- lookup with a scan of idx_executions_status over every pending row of the backlog.
+       AND CASE e.status
+         WHEN 'pending' THEN COALESCE((e.execution_metadata->>'not_before')::timestamptz, '-infinity') <= now() + interval '50 milliseconds'
+         WHEN 'running' THEN
+           COALESCE((e.execution_metadata->>'heartbeat_at')::timestamptz, '-infinity') < now() - make_interval(secs => $3::double precision / 1000)
+           -- Running under this very worker, which is not running it: the commit of an earlier
+           -- claim was lost with its connection (the caller never passes ids it runs).
+           OR e.execution_metadata->>'worker_id' = $2::text
+         ELSE false
+       END
      RETURNING e.id, e.workflow_id, e.user_id, e.trigger_type, e.input_data, e.retry_count, e.max_retries,
        (e.execution_metadata->>'attempt')::int AS attempt,
        (e.execution_metadata ? 'cancel_requested_at') AS cancel_requested,

@@ -29,11 +29,12 @@ export interface EnqueueResult {
 const CHUNK = 2000;
 
 /**
- * Enqueue executions with the row as the outbox: rows and audit rows commit in one tenant
- * transaction, and only then are messages published (with publisher confirms). A message thus
- * never names an uncommitted row ("worker failed to find data for execution"), and a publish
- * that fails after the commit loses nothing: the row stays pending without `published_at` and
- * the daemon's sweeper publishes it.
+ * Enqueue executions through an outbox: the rows, their audit rows and one outbox row naming
+ * them commit in one tenant transaction (one statement per chunk), and only then are messages
+ * published (with publisher confirms). A message thus never names an uncommitted row ("worker
+ * failed to find data for execution"), and a publish that fails after the commit loses
+ * nothing: the outbox row stays and the daemon's sweeper publishes it. Once the broker
+ * confirmed, the outbox row is deleted — one small row per batch, not a write per execution.
  */
 export async function enqueueExecutions(
   db: Db,
@@ -43,35 +44,51 @@ export async function enqueueExecutions(
   req: EnqueueRequest,
 ): Promise<EnqueueResult> {
   if (!req.inputs.length) throw new ValidationError('nothing to enqueue', { hint: 'give --count 1 or more, or a non-empty --input-jsonl file' });
-  const { workflow, ids } = await db.tenantTransaction(actingAs.scope, async (tx) => {
+  const { workflow, chunks } = await db.tenantTransaction(actingAs.scope, async (tx) => {
     const wf = await findWorkflow(tx, actingAs.scope.userId, req.workflowRef);
-    const created: string[] = [];
+    const chunks: Array<{ ids: string[]; outboxId: string }> = [];
     for (let i = 0; i < req.inputs.length; i += CHUNK) {
       const chunk = req.inputs.slice(i, i + CHUNK);
-      const r = await tx.query<{ id: string }>(
-        `INSERT INTO executions (workflow_id, user_id, status, trigger_type, input_data, max_retries, execution_metadata)
-         SELECT $1, $2, 'pending', $3, x.value, $4, jsonb_build_object('enqueued_at', now(), 'request_id', $5::text)
-         FROM jsonb_array_elements($6::jsonb) WITH ORDINALITY AS x(value, ord)
-         ORDER BY x.ord
-         RETURNING id`,
-        [wf.id, actingAs.scope.userId, req.trigger, req.maxRetries, audit.requestId, JSON.stringify(chunk)],
+      const r = await tx.query<{ id: string; outbox_id: string }>(
+        `WITH ins AS (
+           INSERT INTO executions (workflow_id, user_id, status, trigger_type, input_data, max_retries, execution_metadata)
+           SELECT $1, $2, 'pending', $3, x.value, $4, jsonb_build_object('enqueued_at', now(), 'request_id', $5::text)
+           FROM jsonb_array_elements($6::jsonb) WITH ORDINALITY AS x(value, ord)
+           ORDER BY x.ord
+           RETURNING id
+         ), audit AS (
+           -- One execution.created audit row per execution.
+           INSERT INTO audit_logs (user_id, event_type, resource_type, resource_id, action, changes, metadata, user_agent, request_id)
+           SELECT $2, 'execution.created', 'execution', id, 'execute', NULL, $7::jsonb, $8, $5::text::uuid FROM ins
+         ), outbox AS (
+           INSERT INTO execution_outbox (user_id, execution_ids) SELECT $2, array_agg(id) FROM ins RETURNING id
+         )
+         SELECT ins.id, (SELECT id FROM outbox)::text AS outbox_id FROM ins`,
+        [
+          wf.id,
+          actingAs.scope.userId,
+          req.trigger,
+          req.maxRetries,
+          audit.requestId,
+          JSON.stringify(chunk),
+          JSON.stringify({ workflow_id: wf.id, trigger_type: req.trigger, actor_user_id: actingAs.actor.userId }),
+          audit.userAgent,
+        ],
       );
-      const ids = r.rows.map((row) => row.id);
-      await recordCreated(tx, audit, actingAs, wf.id, req.trigger, ids);
-      created.push(...ids);
+      chunks.push({ ids: r.rows.map((row) => row.id), outboxId: r.rows[0]!.outbox_id });
     }
-    return { workflow: { id: wf.id, name: wf.name }, ids: created };
+    return { workflow: { id: wf.id, name: wf.name }, chunks };
   });
 
+  const ids = chunks.flatMap((c) => c.ids);
   let published = 0;
   let publishError: string | undefined;
   if (queue) {
     try {
-      for (let i = 0; i < ids.length; i += CHUNK) {
-        const chunk = ids.slice(i, i + CHUNK);
-        await queue.publish(chunk);
-        published += chunk.length;
-        await markPublished(db, actingAs.scope, chunk).catch(() => {});
+      for (const chunk of chunks) {
+        await queue.publish(chunk.ids);
+        published += chunk.ids.length;
+        await confirmPublished(db, [chunk.outboxId]).catch(() => {});
       }
     } catch (err) {
       publishError = (err as Error).message;
@@ -82,37 +99,27 @@ export async function enqueueExecutions(
   return { workflow, ids, published, publishError };
 }
 
-/** One execution.created audit row per execution, in one statement. */
-async function recordCreated(
-  tx: Queryable,
-  audit: AuditContext,
-  actingAs: { actor: Actor; scope: TenantScope },
-  workflowId: string,
-  trigger: string,
-  ids: string[],
-): Promise<void> {
-  await tx.query(
-    `INSERT INTO audit_logs (user_id, event_type, resource_type, resource_id, action, changes, metadata, user_agent, request_id)
-     SELECT $1, 'execution.created', 'execution', id, 'execute', NULL, $2::jsonb, $3, $4
-     FROM unnest($5::uuid[]) AS id`,
-    [
-      actingAs.scope.userId,
-      JSON.stringify({ workflow_id: workflowId, trigger_type: trigger, actor_user_id: actingAs.actor.userId }),
-      audit.userAgent,
-      audit.requestId,
-      ids,
-    ],
-  );
+/**
+ * The broker confirmed these outbox rows' messages: delete the rows, so the sweeper leaves
+ * them alone. (If this delete is lost, the sweeper publishes them once more; claiming is
+ * idempotent, so the duplicate does nothing.)
+ */
+export async function confirmPublished(db: Queryable, outboxIds: string[]): Promise<void> {
+  if (!outboxIds.length) return;
+  await db.query(`DELETE FROM execution_outbox WHERE id = ANY($1::bigint[])`, [outboxIds]);
 }
 
 /**
- * Note that the broker confirmed these messages, so the sweeper leaves them alone. Only rows
- * still pending are touched (a worker may have finished one already).
+ * Put pending executions (back) into the outbox, due at once: used when they were handed to a
+ * queue that will not deliver them (an embedded run that ended first). Returns the row ids.
  */
-export async function markPublished(db: Db, scope: TenantScope | null, ids: string[]): Promise<void> {
-  if (!ids.length) return;
-  const sql = `UPDATE executions SET execution_metadata = execution_metadata || jsonb_build_object('published_at', now())
-               WHERE id = ANY($1::uuid[]) AND status = 'pending'`;
-  if (scope) await db.tenantTransaction(scope, (tx) => tx.query(sql, [ids]));
-  else await db.query(sql, [ids]);
+export async function addToOutbox(db: Queryable, executionIds: string[], publishAfter: 'now' | '-infinity' = 'now'): Promise<string[]> {
+  if (!executionIds.length) return [];
+  const r = await db.query<{ id: string }>(
+    `INSERT INTO execution_outbox (user_id, execution_ids, publish_after)
+     SELECT user_id, array_agg(id), $2::timestamptz FROM executions WHERE id = ANY($1::uuid[]) AND status = 'pending' GROUP BY user_id
+     RETURNING id::text`,
+    [executionIds, publishAfter],
+  );
+  return r.rows.map((row) => row.id);
 }

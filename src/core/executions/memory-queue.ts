@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { Core } from '../context.js';
 import type { Db } from '../db/types.js';
 import { ServiceUnavailableError } from '../errors.js';
+import { addToOutbox } from './enqueue.js';
 import type { PipelineLog } from './event-sink.js';
 import type { PipelineSettings } from './settings.js';
 import { decodeMessage, encodeMessage, type ExecutionQueue, type QueueDelivery, type QueueStats } from './queue.js';
@@ -233,11 +234,7 @@ class InProcessQueue extends MemoryExecutionQueue {
     await this.stopWorker();
     // What never ran here goes back to the outbox, so the next sweep publishes it again.
     const left = this.undelivered();
-    if (left.length) {
-      await this.db
-        .query(`UPDATE executions SET execution_metadata = execution_metadata - 'published_at' WHERE id = ANY($1::uuid[]) AND status = 'pending'`, [left])
-        .catch(() => {});
-    }
+    if (left.length) await addToOutbox(this.db, left, '-infinity').catch(() => {});
     await super.close();
   }
 }

@@ -26,6 +26,8 @@ interface Session {
   consumerTag?: string;
   declaredDelays: Set<number>;
   generation: number;
+  /** Publishes waiting for confirms, told when the publishing channel closes (one listener, not one per publish). */
+  pubCloseWaiters: Set<() => void>;
 }
 
 /**
@@ -87,10 +89,15 @@ export class RabbitExecutionQueue implements ExecutionQueue {
     conn.on('close', (err?: Error) => this.lost(generation, err));
     try {
       const pub = await conn.createConfirmChannel();
+      const pubCloseWaiters = new Set<() => void>();
       pub.on('error', () => {});
-      pub.on('close', () => this.channelClosed(generation));
+      pub.on('close', () => {
+        for (const w of pubCloseWaiters) w();
+        pubCloseWaiters.clear();
+        this.channelClosed(generation);
+      });
       await declareTopology(pub, this.topology);
-      const session: Session = { conn, pub, declaredDelays: new Set(), generation };
+      const session: Session = { conn, pub, declaredDelays: new Set(), generation, pubCloseWaiters };
       if (this.handler) await this.startConsumer(session);
       this.session = session;
       this.connecting = undefined;
@@ -189,8 +196,8 @@ export class RabbitExecutionQueue implements ExecutionQueue {
     }
     const closed = new Promise<never>((_, reject) => {
       const onClose = () => reject(new ServiceUnavailableError('RabbitMQ', 'the connection closed before the broker confirmed'));
-      s.pub.once('close', onClose);
-      void Promise.allSettled(confirms).then(() => s.pub.removeListener('close', onClose));
+      s.pubCloseWaiters.add(onClose);
+      void Promise.allSettled(confirms).then(() => s.pubCloseWaiters.delete(onClose));
     });
     closed.catch(() => {});
     await Promise.race([Promise.all(confirms), closed]);

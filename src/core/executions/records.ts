@@ -186,10 +186,11 @@ export function executionOutput(result: RunResult | null, maxBytes: number): unk
  * worker presumed dead whose execution was re-claimed writes nothing — then every node row of
  * those executions in one multi-row upsert, and rows an earlier attempt left for nodes this
  * one never reached are removed. The counters follow from the UPDATE through the statistics
- * trigger. Returns the ids whose outcome was recorded.
+ * trigger. Returns the ids whose outcome was recorded, each with the outbox row of its retry
+ * (null when it ended).
  */
-export async function recordOutcomes(db: Queryable, workerId: string, outcomes: AttemptOutcome[]): Promise<Set<string>> {
-  if (!outcomes.length) return new Set();
+export async function recordOutcomes(db: Queryable, workerId: string, outcomes: AttemptOutcome[]): Promise<Map<string, string | null>> {
+  if (!outcomes.length) return new Map();
   const rows = outcomes.map((o) => ({
     id: o.id,
     attempt: o.attempt,
@@ -203,7 +204,7 @@ export async function recordOutcomes(db: Queryable, workerId: string, outcomes: 
   }));
   const nodes = outcomes.flatMap((o) => o.nodes.map((n) => ({ execution_id: o.id, ...n })));
   const replace = outcomes.filter((o) => o.replaceNodes).map((o) => o.id);
-  const r = await db.query<{ id: string }>(
+  const r = await db.query<{ id: string; outbox_id: string | null }>(
     `WITH v AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS v(id uuid, attempt int, status text, output_data jsonb, error_message text,
                                                        duration_ms int, retry_count int, meta jsonb, remove text[])
@@ -219,7 +220,12 @@ export async function recordOutcomes(db: Queryable, workerId: string, outcomes: 
        FROM v
        WHERE e.id = v.id AND e.status = 'running'
          AND e.execution_metadata->>'worker_id' = $2 AND (e.execution_metadata->>'attempt')::int = v.attempt
-       RETURNING e.id
+       RETURNING e.id, e.user_id, e.status, e.execution_metadata->>'not_before' AS not_before
+     ), outbox AS (
+       -- An automatic retry is pending again: it is the outbox's until its delayed publish is confirmed.
+       INSERT INTO execution_outbox (user_id, execution_ids, publish_after)
+       SELECT user_id, ARRAY[id], COALESCE(not_before::timestamptz, now()) FROM upd WHERE status = 'pending'
+       RETURNING id, execution_ids[1] AS execution_id
      ), n AS (
        SELECT * FROM jsonb_to_recordset($3::jsonb) AS n(execution_id uuid, node_id text, node_name text, node_type text, status text,
               started_at timestamptz, completed_at timestamptz, duration_ms int, input_data jsonb, output_data jsonb,
@@ -240,8 +246,8 @@ export async function recordOutcomes(db: Queryable, workerId: string, outcomes: 
          input_data = EXCLUDED.input_data, output_data = EXCLUDED.output_data,
          error_message = EXCLUDED.error_message, retry_count = EXCLUDED.retry_count
      )
-     SELECT id FROM upd`,
+     SELECT upd.id, outbox.id::text AS outbox_id FROM upd LEFT JOIN outbox ON outbox.execution_id = upd.id`,
     [JSON.stringify(rows), workerId, JSON.stringify(nodes), replace],
   );
-  return new Set(r.rows.map((row) => row.id));
+  return new Map(r.rows.map((row) => [row.id, row.outbox_id]));
 }

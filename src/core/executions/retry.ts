@@ -4,7 +4,7 @@ import type { Db, TenantScope } from '../db/types.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { ExecutionQueue } from './queue.js';
 import { isUuid } from './queue.js';
-import { markPublished } from './enqueue.js';
+import { confirmPublished } from './enqueue.js';
 
 /** Jitter steps: each retry level uses at most this many delay queues. */
 const JITTER_STEPS = 6;
@@ -30,7 +30,7 @@ export interface ManualRetryResult {
 /**
  * `executions retry <id>`: a failed or cancelled execution runs again, as the same execution.
  * The row goes back to pending (the counters follow through the statistics trigger), then is
- * published like a new one; if the publish fails the sweeper publishes it. Automatic retries
+ * published like a new one (through the outbox: if the publish fails the sweeper publishes it). Automatic retries
  * already used stay counted, so a hand retry does not restart the automatic budget.
  */
 export async function retryExecution(
@@ -55,11 +55,16 @@ export async function retryExecution(
     }
     await tx.query(
       `UPDATE executions SET status = 'pending', completed_at = NULL, error_message = NULL, output_data = NULL, duration_ms = NULL,
-         execution_metadata = (execution_metadata - 'published_at' - 'not_before' - 'worker_id' - 'heartbeat_at' - 'cancel_requested_at')
+         execution_metadata = (execution_metadata - 'published_at' - 'swept_at' - 'not_before' - 'worker_id' - 'heartbeat_at' - 'cancel_requested_at')
            || jsonb_build_object('manual_retries', COALESCE((execution_metadata->>'manual_retries')::int, 0) + 1,
                                  'manual_retry_at', now(), 'enqueued_at', now())
        WHERE id = $1`,
       [executionId],
+    );
+    // The row is the outbox's until the publish below is confirmed.
+    const outbox = await tx.query<{ id: string }>(
+      `INSERT INTO execution_outbox (user_id, execution_ids) VALUES ($1, ARRAY[$2::uuid]) RETURNING id::text`,
+      [actingAs.scope.userId, executionId],
     );
     await recordAudit(tx, audit, {
       userId: actingAs.scope.userId,
@@ -70,19 +75,19 @@ export async function retryExecution(
       changes: { status: { from: row.status, to: 'pending' } },
       metadata: { actor_user_id: actingAs.actor.userId, workflow_id: row.workflow_id },
     });
-    return row.status;
+    return { status: row.status, outboxId: outbox.rows[0]!.id };
   });
   let published = false;
   if (queue) {
     try {
       await queue.publish([executionId]);
-      await markPublished(db, actingAs.scope, [executionId]);
       published = true;
+      await confirmPublished(db, [previous.outboxId]).catch(() => {});
     } catch {
       // Committed and unpublished: the daemon's sweeper publishes it.
     }
   }
-  return { id: executionId, status: 'pending', previous_status: previous, published };
+  return { id: executionId, status: 'pending', previous_status: previous.status, published };
 }
 
 function notFound(id: string): NotFoundError {

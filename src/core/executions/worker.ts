@@ -8,7 +8,7 @@ import { claimExecutions, classifyUnclaimed, heartbeat, loadDefinitions, release
 import type { HttpClient } from '../engine/types.js';
 import { credentialsFor, inputItems, loadEngine, timeoutMsOf, type EngineRunner } from './engine-adapter.js';
 import { EventSink, type PipelineLog } from './event-sink.js';
-import { markPublished } from './enqueue.js';
+import { confirmPublished } from './enqueue.js';
 import type { ExecutionQueue, QueueDelivery } from './queue.js';
 import { attemptOutcome } from './outcome.js';
 import { NodeTracker, recordOutcomes, type AttemptOutcome } from './records.js';
@@ -59,7 +59,8 @@ export class Worker {
     { version: string; definition: WorkflowDefinition; settings: Record<string, unknown>; runnable?: Promise<WorkflowDefinition> }
   >();
   private readonly claimer: Batcher<QueueDelivery, void>;
-  private readonly recorder: Batcher<AttemptOutcome, boolean>;
+  /** null: not recorded (the execution is no longer ours); else the outbox row of a scheduled retry, if any. */
+  private readonly recorder: Batcher<AttemptOutcome, { outboxId: string | null } | null>;
   private readonly events: EventSink;
   private heartbeatTimer?: NodeJS.Timeout;
   private unsubscribeCancel?: () => Promise<void>;
@@ -270,7 +271,7 @@ export class Worker {
       const delay = Number(outcome.metadata.retry_delay_ms);
       this.o.queue
         .publishDelayed([row.id], delay)
-        .then(() => markPublished(this.o.db, null, [row.id]))
+        .then(() => (recorded.outboxId ? confirmPublished(this.o.db, [recorded.outboxId]) : undefined))
         .catch(() => this.o.log.warn('retry not published; the sweeper publishes it', { execution_id: row.id }));
     }
   }
@@ -307,11 +308,11 @@ export class Worker {
    * being away is split, so one bad record (e.g. data PostgreSQL rejects) cannot block others;
    * a single one that still fails is recorded without its data.
    */
-  private async recordBatch(outs: AttemptOutcome[]): Promise<boolean[]> {
+  private async recordBatch(outs: AttemptOutcome[]): Promise<Array<{ outboxId: string | null } | null>> {
     for (;;) {
       try {
         const owned = await recordOutcomes(this.o.db, this.o.workerId, outs);
-        return outs.map((o) => owned.has(o.id));
+        return outs.map((o) => (owned.has(o.id) ? { outboxId: owned.get(o.id) ?? null } : null));
       } catch (err) {
         if (err instanceof ServiceUnavailableError) {
           this.o.log.warn('database unavailable while recording; retrying', { error: err.message });

@@ -191,15 +191,57 @@ describe('jobsprint run through the broker', () => {
   });
 
   it('publishes an execution whose publish never happened (the sweeper)', async () => {
-    // As if `run` was killed between its commit and its publish.
+    // As if `run` was killed between its commit and its publish: the row and its outbox row
+    // committed together, nothing reached the broker.
     const { rows } = await t.pool.query(
-      `INSERT INTO executions (workflow_id, user_id, status, trigger_type, input_data, execution_metadata, started_at)
-       VALUES ($1, $2, 'pending', 'api', '{"x": 2}', '{}', now() - interval '3 seconds') RETURNING id`,
+      `WITH e AS (
+         INSERT INTO executions (workflow_id, user_id, status, trigger_type, input_data, execution_metadata, started_at)
+         VALUES ($1, $2, 'pending', 'api', '{"x": 2}', '{}', now() - interval '3 seconds') RETURNING id, user_id
+       ), o AS (
+         INSERT INTO execution_outbox (user_id, execution_ids, publish_after) SELECT user_id, ARRAY[id], now() - interval '3 seconds' FROM e
+       )
+       SELECT id FROM e`,
       [wf, alice.userId],
     );
     const id = rows[0].id;
     await waitFor(async () => (await t.pool.query(`SELECT 1 FROM executions WHERE id = $1 AND status = 'success'`, [id])).rowCount, 15_000, 'swept execution to succeed');
     expect(daemon.logs.some((l) => l.msg === 'sweeper republished executions' && l.unpublished >= 1)).toBe(true);
+    // The sweeper took it out of the outbox.
+    expect((await t.pool.query(`SELECT count(*)::int AS n FROM execution_outbox WHERE $1 = ANY(execution_ids)`, [id])).rows[0].n).toBe(0);
+  });
+
+  it('keeps an execution whose publish failed after the commit in the outbox until the sweeper publishes it', async () => {
+    const { Config } = await import('../../../src/core/config.js');
+    const { Core } = await import('../../../src/core/context.js');
+    const { openExecutionQueue } = await import('../../../src/core/executions/open-queue.js');
+    const { enqueueExecutions } = await import('../../../src/core/executions/enqueue.js');
+    const core = new Core({ config: new Config({ ...t.env, ...FAST_ENV }) });
+    try {
+      const db = await core.db();
+      // A real broker connection that is gone by the time the rows are committed.
+      const queue = await openExecutionQueue(core, { role: 'test-closed' });
+      await queue.close();
+      const scope = { userId: alice.userId, role: 'user' as const };
+      const actor = { kind: 'user' as const, userId: alice.userId, email: 'alice@example.com', username: 'alice', role: 'user' as const, sessionId: null };
+      const res = await enqueueExecutions(db, queue, { requestId: core.requestId, userAgent: 'test' }, { actor, scope }, {
+        workflowRef: wf,
+        inputs: [{ x: 1 }, { x: 5 }],
+        trigger: 'api',
+        maxRetries: 0,
+      });
+      expect(res.published).toBe(0);
+      expect(res.publishError).toMatch(/closed/);
+      const outbox = await t.pool.query(`SELECT execution_ids FROM execution_outbox WHERE execution_ids && $1::uuid[]`, [res.ids]);
+      expect(outbox.rows.map((r) => [...r.execution_ids].sort())).toEqual([[...res.ids].sort()]);
+      await waitFor(
+        async () => (await t.pool.query(`SELECT 1 FROM executions WHERE id = ANY($1::uuid[]) AND status = 'success'`, [res.ids])).rowCount === 2,
+        15_000,
+        'both executions to succeed through the sweeper',
+      );
+      expect((await t.pool.query(`SELECT 1 FROM execution_outbox WHERE execution_ids && $1::uuid[]`, [res.ids])).rowCount).toBe(0);
+    } finally {
+      await core.close();
+    }
   });
 
   it('keeps the workflow counters equal to the executions table', async () => {

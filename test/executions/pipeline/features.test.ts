@@ -115,6 +115,8 @@ describe('retries', () => {
     const meta = (await t.pool.query(`SELECT execution_metadata FROM executions WHERE id = $1`, [end.id])).rows[0].execution_metadata;
     expect(meta.attempt).toBe(3);
     expect(meta.retry_delay_ms).toBeGreaterThanOrEqual(600);
+    // Each scheduled retry was the outbox's until its delayed publish was confirmed.
+    expect((await t.pool.query(`SELECT 1 FROM execution_outbox WHERE $1 = ANY(execution_ids)`, [end.id])).rowCount).toBe(0);
     const { counters, table } = await countersAndTable(t.pool, wf);
     expect(counters).toEqual(table);
     expect(table).toEqual({ total: 1, success: 0, failed: 1 });
