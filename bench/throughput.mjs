@@ -2,7 +2,7 @@
 /**
  * Execution pipeline throughput and latency (issue 8).
  *
- *   node bench/throughput.mjs [--n 2000] [--concurrency 64] [--rate 0] [--engine real|noop] [--daemons 1]
+ *   node bench/throughput.mjs [--n 2000] [--concurrency 64] [--rate 0] [--warmup 500] [--engine real|noop] [--daemons 1] [--dump file]
  *
  * Enqueues N executions of manual trigger → Set → If (through the product's enqueue path:
  * tenant transaction + audit rows, publisher confirms), with one or more daemons consuming,
@@ -30,8 +30,12 @@ const { values } = parseArgs({
     engine: { type: 'string', default: 'real' },
     daemons: { type: 'string', default: '1' },
     batch: { type: 'string', default: '200' },
+    // Executions run first, at the same rate, and left out of every figure: JIT, pools, caches.
+    warmup: { type: 'string', default: '500' },
     producers: { type: 'string', default: '4' },
     child: { type: 'boolean', default: false },
+    // Write one JSON line per execution (enqueue time, latency, stages) to this file, to look for stalls.
+    dump: { type: 'string' },
   },
 });
 
@@ -132,18 +136,14 @@ async function main() {
       actor: { kind: 'user', userId: user, email: 'bench@example.com', username: 'bench', role: 'user', sessionId: null },
       scope: { userId: user, role: 'user' },
     };
-    const enqueuedAt = new Map();
-    const t0 = Date.now();
-    let sent = 0;
+    const P = Math.max(1, Number(values.producers));
+    const W = Number(values.warmup);
+    let enqueuedAt = new Map();
+    let enqueueCallMs = [];
     let enqueueBatches = 0;
     let producerStats = null;
-    const enqueueCallMs = [];
-    // Backlog (rate 0): P producers enqueue back to back in large batches. Offered load
-    // (rate R): open loop, like many independent clients: every TICK_MS a new enqueue call
-    // takes whatever became due since the last one, without waiting for earlier calls (up to
-    // MAX_INFLIGHT at once), so a slow call does not lower the offered rate; latency is measured
-    // from when the executions became due.
-    const P = Math.max(1, Number(values.producers));
+    let sent = 0;
+    let finishedBefore = 0;
     const enqueue = async (size, at) => {
       const res = await enqueueExecutions(db, queue, { requestId: core.requestId, userAgent: 'jobsprint-bench' }, actingAs, {
         workflowRef: wf,
@@ -155,50 +155,70 @@ async function main() {
       enqueueCallMs.push(Date.now() - at);
       enqueueBatches++;
     };
-    if (rate > 0) {
-      const TICK_MS = 5;
-      const MAX_INFLIGHT = 64;
-      let inflight = 0;
-      let maxInflight = 0;
-      const calls = [];
-      while (sent < N) {
-        const elapsed = Date.now() - t0;
-        const due = Math.min(N, Math.floor((elapsed / 1000) * rate)) - sent;
-        if (due > 0 && inflight < MAX_INFLIGHT) {
-          // Latency counts from when the first of them became due.
-          const at = t0 + Math.ceil(((sent + 1) / rate) * 1000);
-          sent += due;
-          inflight++;
-          maxInflight = Math.max(maxInflight, inflight);
-          calls.push(enqueue(due, Math.min(at, Date.now())).finally(() => inflight--));
+    const finished = async () => (await pool.query(`SELECT COUNT(*)::int AS n FROM executions WHERE status IN ('success', 'failed', 'cancelled')`)).rows[0].n;
+    // Backlog (rate 0): P producers enqueue back to back in large batches. Offered load
+    // (rate R): open loop, like many independent clients: every TICK_MS a new enqueue call
+    // takes whatever became due since the last one, without waiting for earlier calls (up to
+    // MAX_INFLIGHT at once), so a slow call does not lower the offered rate; latency is measured
+    // from when the executions became due. Returns once all `count` have ended.
+    const phase = async (count) => {
+      const t0 = Date.now();
+      sent = 0;
+      if (rate > 0) {
+        const TICK_MS = 5;
+        const MAX_INFLIGHT = 64;
+        let inflight = 0;
+        let maxInflight = 0;
+        const calls = [];
+        while (sent < count) {
+          const elapsed = Date.now() - t0;
+          const due = Math.min(count, Math.floor((elapsed / 1000) * rate)) - sent;
+          if (due > 0 && inflight < MAX_INFLIGHT) {
+            // Latency counts from when the first of them became due.
+            const at = t0 + Math.ceil(((sent + 1) / rate) * 1000);
+            sent += due;
+            inflight++;
+            maxInflight = Math.max(maxInflight, inflight);
+            calls.push(enqueue(due, Math.min(at, Date.now())).finally(() => inflight--));
+          }
+          await new Promise((r) => setTimeout(r, TICK_MS));
         }
-        await new Promise((r) => setTimeout(r, TICK_MS));
+        await Promise.all(calls);
+        producerStats = { max_inflight_calls: maxInflight, achieved_offer_per_s: Math.round(count / ((Date.now() - t0) / 1000)) };
+      } else {
+        const producer = async (p) => {
+          const share = Math.floor(count / P) + (p < count % P ? 1 : 0);
+          let mine = 0;
+          while (mine < share) {
+            const size = Math.min(batch, share - mine);
+            const at = Date.now();
+            mine += size;
+            sent += size;
+            await enqueue(size, at);
+          }
+        };
+        await Promise.all(Array.from({ length: P }, (_, p) => producer(p)));
       }
-      await Promise.all(calls);
-      producerStats = { max_inflight_calls: maxInflight, achieved_offer_per_s: Math.round(N / ((Date.now() - t0) / 1000)) };
-    } else {
-      const producer = async (p) => {
-        const share = Math.floor(N / P) + (p < N % P ? 1 : 0);
-        let mine = 0;
-        while (mine < share) {
-          const size = Math.min(batch, share - mine);
-          const at = Date.now();
-          mine += size;
-          sent += size;
-          await enqueue(size, at);
-        }
-      };
-      await Promise.all(Array.from({ length: P }, (_, p) => producer(p)));
+      const enqueueMs = Date.now() - t0;
+      const deadline = Date.now() + Math.max(120_000, count * 50);
+      let done = 0;
+      while (Date.now() < deadline) {
+        done = (await finished()) - finishedBefore;
+        if (done >= count) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      finishedBefore += done;
+      return { t0, enqueueMs, done };
+    };
+    if (W > 0) {
+      await phase(W);
+      enqueuedAt = new Map();
+      enqueueCallMs = [];
+      enqueueBatches = 0;
     }
-    const enqueueMs = Date.now() - t0;
-    const deadline = Date.now() + Math.max(120_000, N * 50);
-    let done = 0;
-    while (Date.now() < deadline) {
-      done = (await pool.query(`SELECT COUNT(*)::int AS n FROM executions WHERE status IN ('success', 'failed', 'cancelled')`)).rows[0].n;
-      if (done >= N) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const rows = (await pool.query(`SELECT id, status, completed_at FROM executions`)).rows;
+    const { t0, enqueueMs, done } = await phase(N);
+    const measured = [...enqueuedAt.keys()];
+    const rows = (await pool.query(`SELECT id, status, completed_at FROM executions WHERE id = ANY($1::uuid[])`, [measured])).rows;
     // Where the time goes, from the row's own timestamps (database clock): enqueue commit →
     // claim (publish, confirm, delivery, claim batch), claim → run start, run start → final
     // state (engine run and the record batch).
@@ -207,9 +227,25 @@ async function main() {
          EXTRACT(EPOCH FROM ((execution_metadata->>'claimed_at')::timestamptz - (execution_metadata->>'enqueued_at')::timestamptz)) * 1000 AS to_claim,
          EXTRACT(EPOCH FROM ((execution_metadata->>'run_started_at')::timestamptz - (execution_metadata->>'claimed_at')::timestamptz)) * 1000 AS to_run,
          EXTRACT(EPOCH FROM (completed_at - (execution_metadata->>'run_started_at')::timestamptz)) * 1000 AS to_final
-       FROM executions WHERE completed_at IS NOT NULL`)
+       FROM executions WHERE completed_at IS NOT NULL AND id = ANY($1::uuid[])`, [measured])
     ).rows;
     const stage = (k) => percentiles(stages.map((r) => Math.round(Number(r[k]))));
+    if (values.dump) {
+      const { writeFileSync } = await import('node:fs');
+      const detail = (
+        await pool.query(`SELECT id, completed_at,
+           EXTRACT(EPOCH FROM ((execution_metadata->>'claimed_at')::timestamptz - (execution_metadata->>'enqueued_at')::timestamptz)) * 1000 AS to_claim,
+           EXTRACT(EPOCH FROM (completed_at - (execution_metadata->>'run_started_at')::timestamptz)) * 1000 AS to_final
+         FROM executions WHERE completed_at IS NOT NULL AND id = ANY($1::uuid[])`, [measured])
+      ).rows;
+      writeFileSync(
+        values.dump,
+        detail
+          .map((r) => JSON.stringify({ t: enqueuedAt.get(r.id) - t0, latency: r.completed_at.getTime() - enqueuedAt.get(r.id), to_claim: Math.round(r.to_claim), to_final: Math.round(r.to_final) }))
+          .sort()
+          .join('\n') + '\n',
+      );
+    }
     const latencies = rows.filter((r) => r.completed_at).map((r) => r.completed_at.getTime() - enqueuedAt.get(r.id)).sort((a, b) => a - b);
     const completions = rows.map((r) => r.completed_at?.getTime()).filter(Boolean).sort((a, b) => a - b);
     const pct = (p) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] : null);
@@ -236,11 +272,13 @@ async function main() {
         : { throughput_per_s: 2000, meets: Math.round(N / wallS) >= 2000 },
       verified: {
         all_final: done >= N,
+        // Statuses, node rows and counters cover the warm-up executions too.
+        warmup: W,
         statuses: status,
         node_rows: nodeRows,
-        node_rows_ok: nodeRows === 3 * N,
+        node_rows_ok: nodeRows === 3 * (N + W),
         counters,
-        counters_ok: counters.total === N && counters.success === (status.success ?? 0) && counters.failed === (status.failed ?? 0),
+        counters_ok: counters.total === N + W && counters.success === (status.success ?? 0) && counters.failed === (status.failed ?? 0),
       },
     };
     await core.close();

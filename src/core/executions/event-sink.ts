@@ -36,7 +36,10 @@ export class EventSink {
   ) {}
 
   emit(event: ExecutionEventInput): void {
-    if (Date.now() < this.downUntil) return;
+    const now = Date.now();
+    if (now < this.downUntil) return;
+    // Stamped when it happened, not when the group goes out.
+    event.at ??= new Date(now).toISOString();
     const id = event.execution_id;
     const list = this.pending.get(id);
     if (list) list.push(event);
@@ -68,7 +71,7 @@ export class EventSink {
   private async send(groups: ExecutionEventInput[][]): Promise<void> {
     if (Date.now() < this.downUntil) return;
     const { appendAndPublishMany } = await import('./events.js');
-    const ok = await appendAndPublishMany(this.core, groups);
+    const ok = await appendAndPublishMany(this.core, groups, { results: false });
     if (ok === false) {
       this.downUntil = Date.now() + 5000;
       this.pending.clear();

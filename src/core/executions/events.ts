@@ -103,6 +103,9 @@ export function isFinalEvent(e: ExecutionEvent): e is ExecutionFinishedEvent {
 }
 
 function normalize(input: ExecutionEventInput): Omit<ExecutionEvent, 'seq'> {
+  const error = (input as { error?: unknown }).error;
+  // The worker's hot path stamps `at` itself: no copy then (this runs for every event).
+  if (input.at && !(typeof error === 'string' && error.length > MAX_ERROR_CHARS)) return input as Omit<ExecutionEvent, 'seq'>;
   const e = { ...input, at: input.at ?? new Date().toISOString() } as Omit<ExecutionEvent, 'seq'> & { error?: string | null };
   if (typeof e.error === 'string' && e.error.length > MAX_ERROR_CHARS) e.error = e.error.slice(0, MAX_ERROR_CHARS) + '…';
   return e;
@@ -133,13 +136,19 @@ for k = 1, #KEYS do
   a = a + 1
   local n = redis.call('LLEN', KEYS[k])
   local seqs = {}
+  local msgs = {}
   for i = 1, count do
     n = n + 1
     local msg = '{"seq":' .. n .. ',' .. string.sub(ARGV[a], 2)
     a = a + 1
-    redis.call('RPUSH', KEYS[k], msg)
     redis.call('PUBLISH', ARGV[2], msg)
     seqs[i] = n
+    msgs[#msgs + 1] = msg
+    -- One RPUSH per key (per 500 events: unpack's limit is the Lua stack).
+    if #msgs == 500 or i == count then
+      redis.call('RPUSH', KEYS[k], unpack(msgs))
+      msgs = {}
+    end
   end
   redis.call('EXPIRE', KEYS[k], ARGV[1])
   out[k] = seqs
@@ -180,14 +189,26 @@ export async function appendAndPublish(
 export async function appendAndPublishMany(
   core: Pick<Core, 'hasRedis' | 'redis' | 'bus' | 'config'>,
   groups: ExecutionEventInput[][],
-): Promise<ExecutionEvent[][] | false> {
+): Promise<ExecutionEvent[][] | false>;
+/** With `{ results: false }`: true instead of the events (the worker's sink needs no copies back). */
+export async function appendAndPublishMany(
+  core: Pick<Core, 'hasRedis' | 'redis' | 'bus' | 'config'>,
+  groups: ExecutionEventInput[][],
+  opts: { results: false },
+): Promise<boolean>;
+export async function appendAndPublishMany(
+  core: Pick<Core, 'hasRedis' | 'redis' | 'bus' | 'config'>,
+  groups: ExecutionEventInput[][],
+  opts: { results?: boolean } = {},
+): Promise<ExecutionEvent[][] | boolean> {
   const normalized = groups.filter((g) => g.length).map((g) => g.map(normalize));
-  if (!normalized.length) return groups.map(() => []);
+  if (!normalized.length) return opts.results === false ? true : groups.map(() => []);
   try {
     if (!core.hasRedis()) {
       const bus = await core.bus();
       const out: ExecutionEvent[][] = [];
       for (const events of normalized) out.push(await appendInProcess(bus, events));
+      if (opts.results === false) return true;
       return regroup(groups, out);
     }
     const redis = await core.redis();
@@ -199,6 +220,7 @@ export async function appendAndPublishMany(
       for (const e of events) args.push(JSON.stringify(e));
     }
     const seqs = await withTimeout(appendCommand(redis)(normalized.length, ...args), EVENT_PUBLISH_TIMEOUT_MS);
+    if (opts.results === false) return true;
     return regroup(
       groups,
       normalized.map((events, k) => events.map((e, i) => ({ seq: Number(seqs[k]![i]), ...e }) as ExecutionEvent)),

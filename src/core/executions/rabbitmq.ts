@@ -23,6 +23,8 @@ interface Session {
   conn: ChannelModel;
   pub: ConfirmChannel;
   sub?: Channel;
+  /** Acks of the consuming channel, coalesced. */
+  acks?: AckBatcher;
   consumerTag?: string;
   declaredDelays: Set<number>;
   generation: number;
@@ -215,6 +217,7 @@ export class RabbitExecutionQueue implements ExecutionQueue {
     sub.on('close', () => this.channelClosed(s.generation));
     await sub.prefetch(this.prefetch);
     s.sub = sub;
+    s.acks = new AckBatcher(sub);
     const reply = await sub.consume(this.topology.queue, (msg) => {
       if (!msg) {
         // The broker cancelled the consumer (queue deleted): start over.
@@ -227,6 +230,9 @@ export class RabbitExecutionQueue implements ExecutionQueue {
   }
 
   private delivery(s: Session, ch: Channel, msg: ConsumeMessage): QueueDelivery {
+    const acks = (s.acks ??= new AckBatcher(ch));
+    const tag = msg.fields.deliveryTag;
+    acks.delivered(tag);
     let settled = false;
     const settle = (fn: () => void) => {
       if (settled) return;
@@ -242,9 +248,9 @@ export class RabbitExecutionQueue implements ExecutionQueue {
     return {
       executionId: decodeMessage(msg.content),
       redelivered: msg.fields.redelivered,
-      ack: () => settle(() => ch.ack(msg)),
-      requeue: () => settle(() => ch.nack(msg, false, true)),
-      deadLetter: () => settle(() => ch.nack(msg, false, false)),
+      ack: () => settle(() => acks.ack(tag)),
+      requeue: () => settle(() => acks.nack(msg, true)),
+      deadLetter: () => settle(() => acks.nack(msg, false)),
     };
   }
 
@@ -279,4 +285,60 @@ export class RabbitExecutionQueue implements ExecutionQueue {
 
 function messageProps(id: string) {
   return { persistent: true, messageId: id, contentType: 'application/json' };
+}
+
+/**
+ * Coalesces acks of one channel: acks made in the same tick go out together, the run of
+ * settled deliveries at the front as ONE `basic.ack` with multiple=true (a batch recorded in
+ * one statement is acked in one frame, and the quorum queue settles it in one command), and
+ * any other settled delivery behind a still-running one on its own, at once, so a long
+ * execution never holds back the acks (and so the prefetch slots) of short ones.
+ */
+export class AckBatcher {
+  /** Unsettled delivery tags in delivery order (tags increase per channel); true once acked. */
+  private readonly outstanding = new Map<number, boolean>();
+  private scheduled = false;
+
+  constructor(private readonly ch: Pick<Channel, 'ack' | 'nack'>) {}
+
+  delivered(tag: number): void {
+    this.outstanding.set(tag, false);
+  }
+
+  ack(tag: number): void {
+    if (!this.outstanding.has(tag)) return;
+    this.outstanding.set(tag, true);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  /** Requeue or dead-letter: sent at once (after the acks made before it). */
+  nack(msg: ConsumeMessage, requeue: boolean): void {
+    this.flush();
+    this.outstanding.delete(msg.fields.deliveryTag);
+    this.ch.nack(msg, false, requeue);
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    let front: number | undefined;
+    for (const [tag, acked] of this.outstanding) {
+      if (!acked) break;
+      front = tag;
+      this.outstanding.delete(tag);
+    }
+    if (front !== undefined) this.ch.ack(ackable(front), true);
+    for (const [tag, acked] of this.outstanding) {
+      if (!acked) continue;
+      this.outstanding.delete(tag);
+      this.ch.ack(ackable(tag), false);
+    }
+  }
+}
+
+/** amqplib only reads the delivery tag of the message it acks. */
+function ackable(deliveryTag: number): ConsumeMessage {
+  return { fields: { deliveryTag } } as ConsumeMessage;
 }
