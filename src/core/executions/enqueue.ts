@@ -3,7 +3,7 @@ import type { AuditContext } from '../audit.js';
 import type { Db, Queryable, TenantScope } from '../db/types.js';
 import { ValidationError } from '../errors.js';
 import { findWorkflow } from '../workflows/store.js';
-import type { ExecutionQueue } from './queue.js';
+import { isUuid, type ExecutionQueue } from './queue.js';
 
 export type TriggerType = 'manual' | 'api';
 export const TRIGGER_TYPES: TriggerType[] = ['manual', 'api'];
@@ -45,39 +45,23 @@ export async function enqueueExecutions(
 ): Promise<EnqueueResult> {
   if (!req.inputs.length) throw new ValidationError('nothing to enqueue', { hint: 'give --count 1 or more, or a non-empty --input-jsonl file' });
   const { workflow, chunks } = await db.tenantTransaction(actingAs.scope, async (tx) => {
-    const wf = await findWorkflow(tx, actingAs.scope.userId, req.workflowRef);
+    // A workflow id is resolved inside the first INSERT (one round trip less on the hot path);
+    // anything else, or an id that matched nothing, goes through findWorkflow (names, n8n ids,
+    // and its not-found error).
+    let wf: { id: string; name: string } | null = null;
     const chunks: Array<{ ids: string[]; outboxId: string }> = [];
     for (let i = 0; i < req.inputs.length; i += CHUNK) {
       const chunk = req.inputs.slice(i, i + CHUNK);
-      const r = await tx.query<{ id: string; outbox_id: string }>(
-        `WITH ins AS (
-           INSERT INTO executions (workflow_id, user_id, status, trigger_type, input_data, max_retries, execution_metadata)
-           SELECT $1, $2, 'pending', $3, x.value, $4, jsonb_build_object('enqueued_at', now(), 'request_id', $5::text)
-           FROM jsonb_array_elements($6::jsonb) WITH ORDINALITY AS x(value, ord)
-           ORDER BY x.ord
-           RETURNING id
-         ), audit AS (
-           -- One execution.created audit row per execution.
-           INSERT INTO audit_logs (user_id, event_type, resource_type, resource_id, action, changes, metadata, user_agent, request_id)
-           SELECT $2, 'execution.created', 'execution', id, 'execute', NULL, $7::jsonb, $8, $5::text::uuid FROM ins
-         ), outbox AS (
-           INSERT INTO execution_outbox (user_id, execution_ids) SELECT $2, array_agg(id) FROM ins RETURNING id
-         )
-         SELECT ins.id, (SELECT id FROM outbox)::text AS outbox_id FROM ins`,
-        [
-          wf.id,
-          actingAs.scope.userId,
-          req.trigger,
-          req.maxRetries,
-          audit.requestId,
-          JSON.stringify(chunk),
-          JSON.stringify({ workflow_id: wf.id, trigger_type: req.trigger, actor_user_id: actingAs.actor.userId }),
-          audit.userAgent,
-        ],
-      );
+      if (!wf && !isUuid(req.workflowRef)) wf = await findWorkflow(tx, actingAs.scope.userId, req.workflowRef);
+      let r = await insertChunk(tx, wf?.id ?? req.workflowRef, audit, actingAs, req, chunk);
+      if (!r.rows.length && !wf) {
+        wf = await findWorkflow(tx, actingAs.scope.userId, req.workflowRef);
+        r = await insertChunk(tx, wf.id, audit, actingAs, req, chunk);
+      }
+      wf ??= { id: r.rows[0]!.workflow_id, name: r.rows[0]!.workflow_name };
       chunks.push({ ids: r.rows.map((row) => row.id), outboxId: r.rows[0]!.outbox_id });
     }
-    return { workflow: { id: wf.id, name: wf.name }, chunks };
+    return { workflow: wf!, chunks };
   });
 
   const ids = chunks.flatMap((c) => c.ids);
@@ -97,6 +81,45 @@ export async function enqueueExecutions(
     publishError = 'no queue configured';
   }
   return { workflow, ids, published, publishError };
+}
+
+/** One chunk: the executions, their audit rows and one outbox row, in one statement. */
+function insertChunk(
+  tx: Queryable,
+  workflowId: string,
+  audit: AuditContext,
+  actingAs: { actor: Actor; scope: TenantScope },
+  req: EnqueueRequest,
+  chunk: unknown[],
+) {
+  return tx.query<{ id: string; outbox_id: string; workflow_id: string; workflow_name: string }>(
+    `WITH wf AS (
+       SELECT id, name FROM workflows WHERE id = $1::uuid AND user_id = $2
+     ), ins AS (
+       INSERT INTO executions (workflow_id, user_id, status, trigger_type, input_data, max_retries, execution_metadata)
+       SELECT wf.id, $2, 'pending', $3, x.value, $4, jsonb_build_object('enqueued_at', now(), 'request_id', $5::text)
+       FROM wf, jsonb_array_elements($6::jsonb) WITH ORDINALITY AS x(value, ord)
+       ORDER BY x.ord
+       RETURNING id
+     ), audit AS (
+       -- One execution.created audit row per execution.
+       INSERT INTO audit_logs (user_id, event_type, resource_type, resource_id, action, changes, metadata, user_agent, request_id)
+       SELECT $2, 'execution.created', 'execution', id, 'execute', NULL, $7::jsonb || jsonb_build_object('workflow_id', (SELECT id FROM wf)), $8, $5::text::uuid FROM ins
+     ), outbox AS (
+       INSERT INTO execution_outbox (user_id, execution_ids) SELECT $2, array_agg(id) FROM ins HAVING count(*) > 0 RETURNING id
+     )
+     SELECT ins.id, (SELECT id FROM outbox)::text AS outbox_id, wf.id AS workflow_id, wf.name AS workflow_name FROM ins, wf`,
+    [
+      workflowId,
+      actingAs.scope.userId,
+      req.trigger,
+      req.maxRetries,
+      audit.requestId,
+      JSON.stringify(chunk),
+      JSON.stringify({ trigger_type: req.trigger, actor_user_id: actingAs.actor.userId }),
+      audit.userAgent,
+    ],
+  );
 }
 
 /**
