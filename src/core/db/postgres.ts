@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { ServiceUnavailableError } from '../errors.js';
 import { maskUrl } from '../mask.js';
-import { TENANT_ROLE, type Db, type Queryable, type QueryResult, type TenantScope } from './types.js';
+import { TENANT_ROLE, type Db, type Queryable, type QueryOptions, type QueryResult, type TenantScope } from './types.js';
 import { mapPgError } from './errors.js';
 
 export interface PostgresOptions {
@@ -61,9 +61,9 @@ class PostgresDb implements Db {
     this.displayName = maskUrl(url);
   }
 
-  async query<T>(sql: string, params?: unknown[]): Promise<QueryResult<T>> {
+  async query<T>(sql: string, params?: unknown[], opts?: QueryOptions): Promise<QueryResult<T>> {
     try {
-      const r = await this.pool.query(sql, params as unknown[]);
+      const r = await this.pool.query(statement(sql, params, opts));
       return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
     } catch (err) {
       throw this.mapError(err);
@@ -90,9 +90,9 @@ class PostgresDb implements Db {
   async transaction<T>(fn: (tx: Queryable) => Promise<T>, begin = 'BEGIN'): Promise<T> {
     const client = await this.connect();
     const tx: Queryable = {
-      query: async <R>(sql: string, params?: unknown[]) => {
+      query: async <R>(sql: string, params?: unknown[], opts?: QueryOptions) => {
         try {
-          const r = await client.query(sql, params as unknown[]);
+          const r = await client.query(statement(sql, params, opts));
           return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
         } catch (err) {
           throw this.mapError(err);
@@ -143,4 +143,8 @@ class PostgresDb implements Db {
 function literal(value: string): string {
   if (value.includes('\0')) throw new Error('a NUL character cannot be sent to PostgreSQL');
   return `'${value.replace(/'/g, "''")}'`;
+}
+
+function statement(text: string, values: unknown[] | undefined, opts: QueryOptions | undefined): pg.QueryConfig {
+  return opts?.name ? { name: opts.name, text, values } : { text, values };
 }

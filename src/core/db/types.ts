@@ -4,8 +4,17 @@ export interface QueryResult<T> {
   rowCount: number;
 }
 
+export interface QueryOptions {
+  /**
+   * Prepare the statement once per connection under this name and reuse it: no parse and
+   * analysis per call, and PostgreSQL may switch to a cached generic plan. For the hot,
+   * fixed-text statements of the execution pipeline only. Ignored by the embedded database.
+   */
+  name?: string;
+}
+
 export interface Queryable {
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<T>>;
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[], opts?: QueryOptions): Promise<QueryResult<T>>;
 }
 
 /** Who a tenant transaction acts for; row-level security compares rows with it. */

@@ -64,6 +64,7 @@ export async function claimExecutions(db: Queryable, workerId: string, ids: stri
        w.name AS workflow_name,
        w.version::text || ':' || w.updated_at::text AS workflow_version`,
     [ids, workerId, staleMs],
+    { name: 'jobsprint_claim' },
   );
   return r.rows;
 }
@@ -116,6 +117,7 @@ export async function heartbeat(
      WHERE id = ANY($1::uuid[]) AND status = 'running' AND execution_metadata->>'worker_id' = $2
      RETURNING id, (execution_metadata ? 'cancel_requested_at') AS cancel`,
     [ids, workerId],
+    { name: 'jobsprint_heartbeat' },
   );
   for (const row of r.rows) {
     owned.add(row.id);

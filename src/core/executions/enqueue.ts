@@ -119,6 +119,7 @@ function insertChunk(
       JSON.stringify({ trigger_type: req.trigger, actor_user_id: actingAs.actor.userId }),
       audit.userAgent,
     ],
+    { name: 'jobsprint_enqueue' },
   );
 }
 
@@ -129,7 +130,7 @@ function insertChunk(
  */
 export async function confirmPublished(db: Queryable, outboxIds: string[]): Promise<void> {
   if (!outboxIds.length) return;
-  await db.query(`DELETE FROM execution_outbox WHERE id = ANY($1::bigint[])`, [outboxIds]);
+  await db.query(`DELETE FROM execution_outbox WHERE id = ANY($1::bigint[])`, [outboxIds], { name: 'jobsprint_outbox_confirm' });
 }
 
 /**

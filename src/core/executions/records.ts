@@ -204,8 +204,19 @@ export async function recordOutcomes(db: Queryable, workerId: string, outcomes: 
   }));
   const nodes = outcomes.flatMap((o) => o.nodes.map((n) => ({ execution_id: o.id, ...n })));
   const replace = outcomes.filter((o) => o.replaceNodes).map((o) => o.id);
-  const r = await db.query<{ id: string; outbox_id: string | null }>(
-    `WITH v AS (
+  // The common case is a named statement (prepared once per connection); re-run attempts, which
+  // also delete their earlier attempts' node rows, are rare and planned each time.
+  const params: unknown[] = [JSON.stringify(rows), workerId, JSON.stringify(nodes), rows.map((row) => row.id)];
+  const r = replace.length
+    ? await db.query<{ id: string; outbox_id: string | null }>(RECORD_AND_REPLACE_SQL, [...params, replace])
+    : await db.query<{ id: string; outbox_id: string | null }>(RECORD_SQL, params, { name: 'jobsprint_record' });
+  return new Map(r.rows.map((row) => [row.id, row.outbox_id]));
+}
+
+// $1 the outcomes, $2 this worker, $3 the node rows, $4 the outcomes' ids (so the executions are
+// found through the primary key, not by scanning every running row), $5 ids whose earlier
+// attempts' node rows are replaced.
+const RECORD_CTES = `WITH v AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS v(id uuid, attempt int, status text, output_data jsonb, error_message text,
                                                        duration_ms int, retry_count int, meta jsonb, remove text[])
      ), upd AS (
@@ -218,7 +229,9 @@ export async function recordOutcomes(db: Queryable, workerId: string, outcomes: 
          retry_count = v.retry_count,
          execution_metadata = (e.execution_metadata - v.remove) || v.meta
        FROM v
-       WHERE e.id = v.id AND e.status = 'running'
+       -- "IS TRUE": not a condition the status index can serve, so the rows come through the
+       -- primary key however many executions are running.
+       WHERE e.id = ANY($4::uuid[]) AND e.id = v.id AND (e.status = 'running') IS TRUE
          AND e.execution_metadata->>'worker_id' = $2 AND (e.execution_metadata->>'attempt')::int = v.attempt
        RETURNING e.id, e.user_id, e.status, e.execution_metadata->>'not_before' AS not_before
      ), outbox AS (
@@ -230,10 +243,6 @@ export async function recordOutcomes(db: Queryable, workerId: string, outcomes: 
        SELECT * FROM jsonb_to_recordset($3::jsonb) AS n(execution_id uuid, node_id text, node_name text, node_type text, status text,
               started_at timestamptz, completed_at timestamptz, duration_ms int, input_data jsonb, output_data jsonb,
               error_message text, retry_count int)
-     ), stale_nodes AS (
-       DELETE FROM execution_nodes en
-       WHERE en.execution_id = ANY($4::uuid[]) AND en.execution_id IN (SELECT id FROM upd)
-         AND NOT EXISTS (SELECT 1 FROM n WHERE n.execution_id = en.execution_id AND n.node_id = en.node_id)
      ), ins AS (
        INSERT INTO execution_nodes (execution_id, node_id, node_name, node_type, status, started_at, completed_at, duration_ms,
                                     input_data, output_data, error_message, retry_count)
@@ -245,9 +254,13 @@ export async function recordOutcomes(db: Queryable, workerId: string, outcomes: 
          started_at = EXCLUDED.started_at, completed_at = EXCLUDED.completed_at, duration_ms = EXCLUDED.duration_ms,
          input_data = EXCLUDED.input_data, output_data = EXCLUDED.output_data,
          error_message = EXCLUDED.error_message, retry_count = EXCLUDED.retry_count
+     )`;
+const RECORD_RESULT = `SELECT upd.id, outbox.id::text AS outbox_id FROM upd LEFT JOIN outbox ON outbox.execution_id = upd.id`;
+const RECORD_SQL = `${RECORD_CTES}
+     ${RECORD_RESULT}`;
+const RECORD_AND_REPLACE_SQL = `${RECORD_CTES}, stale_nodes AS (
+       DELETE FROM execution_nodes en
+       WHERE en.execution_id = ANY($5::uuid[]) AND en.execution_id IN (SELECT id FROM upd)
+         AND NOT EXISTS (SELECT 1 FROM n WHERE n.execution_id = en.execution_id AND n.node_id = en.node_id)
      )
-     SELECT upd.id, outbox.id::text AS outbox_id FROM upd LEFT JOIN outbox ON outbox.execution_id = upd.id`,
-    [JSON.stringify(rows), workerId, JSON.stringify(nodes), replace],
-  );
-  return new Map(r.rows.map((row) => [row.id, row.outbox_id]));
-}
+     ${RECORD_RESULT}`;
