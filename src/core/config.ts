@@ -41,6 +41,7 @@ export const SETTINGS: SettingSpec[] = [
   { key: 'execution_node_data_max_bytes', env: 'JOBSPRINT_EXECUTION_NODE_DATA_MAX_BYTES', default: '65536', description: 'node input/output data above this size is stored truncated' },
   { key: 'execution_retry_base_ms', env: 'JOBSPRINT_EXECUTION_RETRY_BASE_MS', default: '1000', description: 'automatic retry backoff base (doubles each retry, plus jitter)' },
   { key: 'execution_retry_max_ms', env: 'JOBSPRINT_EXECUTION_RETRY_MAX_MS', default: '300000', description: 'automatic retry backoff cap' },
+  { key: 'execution_event_log_ttl_s', env: 'JOBSPRINT_EXECUTION_EVENT_LOG_TTL_S', default: '600', description: "how long Redis keeps an execution's live event log after it ended (the database keeps the record)" },
   { key: 'execution_max_retries', env: 'JOBSPRINT_EXECUTION_MAX_RETRIES', default: '3', description: 'max_retries of a new execution unless run --max-retries says otherwise' },
   { key: 'log_level', env: 'JOBSPRINT_LOG_LEVEL', default: 'info', description: 'daemon log level' },
   { key: 'token', env: 'JOBSPRINT_TOKEN', secret: true, file: true, description: 'session token (CI); overrides keychain and token file' },

@@ -26,8 +26,14 @@ import type { RedisClient } from '../services/redis.js';
 
 /** The seed's channel name; every execution and node event goes here. */
 export const EXECUTION_EVENTS_CHANNEL = 'channel:workflow:execution_updated';
-/** How long an execution's event log outlives its last event. */
+/** How long a running execution's event log outlives its last event. */
 export const EVENT_LOG_TTL_SECONDS = 24 * 3600;
+/**
+ * Once the execution has ended, its log only serves followers that are catching up; everything
+ * is in the database by then. Kept for `execution_event_log_ttl_s` (default 10 min), so Redis
+ * holds minutes of events, not a day of them (at 1,000 executions/s a day is ~200 GB).
+ */
+export const FINISHED_EVENT_LOG_TTL_SECONDS = 600;
 /** A worker never waits longer than this on a Redis command for events (connecting has its own timeout). */
 export const EVENT_PUBLISH_TIMEOUT_MS = 2000;
 /** Error messages in events are cut to this many characters. */
@@ -124,16 +130,18 @@ export async function publishExecutionEvent(bus: EventBus, event: ExecutionEvent
   }
 }
 
-// KEYS[k] = event log of the k-th execution; ARGV[1] = ttl, ARGV[2] = prefixed channel, then per
-// key: the event count, then its events as JSON objects without seq. seq = list length after
-// the push, so it is dense per execution and survives attempts. The whole call is atomic, so
-// each execution's append + publish is too.
+// KEYS[k] = event log of the k-th execution; ARGV[1] = ttl while running, ARGV[2] = prefixed
+// channel, ARGV[3] = ttl once ended, then per key: the event count, 1 if the execution ended
+// with these events (else 0), then its events as JSON objects without seq. seq = list length
+// after the push, so it is dense per execution and survives attempts. The whole call is atomic,
+// so each execution's append + publish is too.
 const APPEND_AND_PUBLISH = `
-local a = 3
+local a = 4
 local out = {}
 for k = 1, #KEYS do
   local count = tonumber(ARGV[a])
-  a = a + 1
+  local ended = ARGV[a + 1] == '1'
+  a = a + 2
   local n = redis.call('LLEN', KEYS[k])
   local seqs = {}
   local msgs = {}
@@ -150,7 +158,7 @@ for k = 1, #KEYS do
       msgs = {}
     end
   end
-  redis.call('EXPIRE', KEYS[k], ARGV[1])
+  redis.call('EXPIRE', KEYS[k], ended and ARGV[3] or ARGV[1])
   out[k] = seqs
 end
 return out
@@ -214,9 +222,9 @@ export async function appendAndPublishMany(
     const redis = await core.redis();
     const channel = (core.config.get('redis_prefix') ?? '') + EXECUTION_EVENTS_CHANNEL;
     const args: Array<string | number> = normalized.map((events) => eventLogKey(events[0]!.execution_id));
-    args.push(EVENT_LOG_TTL_SECONDS, channel);
+    args.push(EVENT_LOG_TTL_SECONDS, channel, finishedTtlSeconds(core));
     for (const events of normalized) {
-      args.push(events.length);
+      args.push(events.length, events.some((e) => isFinalEvent(e as ExecutionEvent)) ? 1 : 0);
       for (const e of events) args.push(JSON.stringify(e));
     }
     const seqs = await withTimeout(appendCommand(redis)(normalized.length, ...args), EVENT_PUBLISH_TIMEOUT_MS);
@@ -228,6 +236,11 @@ export async function appendAndPublishMany(
   } catch {
     return false;
   }
+}
+
+function finishedTtlSeconds(core: Pick<Core, 'config'>): number {
+  const n = Number(core.config.get('execution_event_log_ttl_s') ?? FINISHED_EVENT_LOG_TTL_SECONDS);
+  return Number.isFinite(n) && n >= 1 ? Math.round(n) : FINISHED_EVENT_LOG_TTL_SECONDS;
 }
 
 /** Results for the non-empty groups, put back in the caller's positions ([] for empty ones). */

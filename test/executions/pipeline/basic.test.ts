@@ -65,6 +65,20 @@ describe('jobsprint run through the broker', () => {
     expect(row.rows[0].duration_ms).toBeGreaterThanOrEqual(0);
     const audit = await t.pool.query(`SELECT user_id, action FROM audit_logs WHERE resource_id = $1 AND event_type = 'execution.created'`, [end.id]);
     expect(audit.rows).toEqual([{ user_id: alice.userId, action: 'execute' }]);
+
+    // The live event log outlives the execution by minutes (execution_event_log_ttl_s), not a day.
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(t.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await redis.connect();
+    try {
+      const key = `${t.redisPrefix}execution:${end.id}:events`;
+      expect(await redis.llen(key)).toBe(8); // execution + 3 × (node started, finished) + end
+      const ttl = await redis.ttl(key);
+      expect(ttl).toBeGreaterThan(500);
+      expect(ttl).toBeLessThanOrEqual(600);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('caps node data at the configured size with a truncated marker', async () => {
