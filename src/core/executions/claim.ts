@@ -15,6 +15,8 @@ export interface ClaimedExecution {
   workflow_name: string;
   /** Identifies the workflow version, for the definition cache. */
   workflow_version: string;
+  /** The workflow's static data as of this claim (null: none kept yet). */
+  static_data: Record<string, unknown> | null;
 }
 
 /** Why a message did not lead to a claim, and so what to do with it. */
@@ -62,7 +64,8 @@ export async function claimExecutions(db: Queryable, workerId: string, ids: stri
        (e.execution_metadata->>'attempt')::int AS attempt,
        (e.execution_metadata ? 'cancel_requested_at') AS cancel_requested,
        w.name AS workflow_name,
-       w.version::text || ':' || w.updated_at::text AS workflow_version`,
+       w.version::text || ':' || w.updated_at::text AS workflow_version,
+       (SELECT sd.data FROM workflow_static_data sd WHERE sd.workflow_id = e.workflow_id) AS static_data`,
     [ids, workerId, staleMs],
     { name: 'jobsprint_claim' },
   );

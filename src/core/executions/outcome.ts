@@ -76,5 +76,8 @@ export function attemptOutcome(i: OutcomeInput): AttemptOutcome {
     removeMetadata,
     nodes: tracker ? tracker.records(result, max) : [],
     replaceNodes: row.attempt > 1 || row.retry_count > 0,
+    // As n8n: kept for production (here: non-manual) executions only, and not for a run that
+    // was cut off.
+    staticData: result?.staticData && row.trigger_type !== 'manual' && reason === null ? (result.staticData as Record<string, unknown>) : null,
   };
 }

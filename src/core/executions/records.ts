@@ -34,6 +34,8 @@ export interface AttemptOutcome {
   nodes: NodeRecord[];
   /** Earlier attempts may have left rows for nodes this one never reached. */
   replaceNodes: boolean;
+  /** The workflow's static data as this attempt left it, when it changed and is to be kept. */
+  staticData?: Record<string, unknown> | null;
 }
 
 /**
@@ -191,8 +193,13 @@ export function executionOutput(result: RunResult | null, maxBytes: number): unk
  */
 export async function recordOutcomes(db: Queryable, workerId: string, outcomes: AttemptOutcome[]): Promise<Map<string, string | null>> {
   if (!outcomes.length) return new Map();
+  // One static-data write per workflow and batch (an upsert may not touch a row twice): the
+  // last outcome of the batch that changed it wins, as the last writer does across batches.
+  const staticWriter = new Map<string, string>();
+  for (const o of outcomes) if (o.staticData) staticWriter.set(o.workflow_id, o.id);
   const rows = outcomes.map((o) => ({
     id: o.id,
+    static_data: o.staticData && staticWriter.get(o.workflow_id) === o.id ? o.staticData : null,
     attempt: o.attempt,
     status: o.status,
     output_data: o.output_data ?? null,
@@ -218,7 +225,7 @@ export async function recordOutcomes(db: Queryable, workerId: string, outcomes: 
 // attempts' node rows are replaced.
 const RECORD_CTES = `WITH v AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS v(id uuid, attempt int, status text, output_data jsonb, error_message text,
-                                                       duration_ms int, retry_count int, meta jsonb, remove text[])
+                                                       duration_ms int, retry_count int, meta jsonb, remove text[], static_data jsonb)
      ), upd AS (
        UPDATE executions e SET
          status = v.status,
@@ -233,7 +240,11 @@ const RECORD_CTES = `WITH v AS (
        -- primary key however many executions are running.
        WHERE e.id = ANY($4::uuid[]) AND e.id = v.id AND (e.status = 'running') IS TRUE
          AND e.execution_metadata->>'worker_id' = $2 AND (e.execution_metadata->>'attempt')::int = v.attempt
-       RETURNING e.id, e.user_id, e.status, e.execution_metadata->>'not_before' AS not_before
+       RETURNING e.id, e.user_id, e.workflow_id, e.status, e.execution_metadata->>'not_before' AS not_before, v.static_data
+     ), static_data AS (
+       INSERT INTO workflow_static_data AS sd (workflow_id, data)
+       SELECT workflow_id, static_data FROM upd WHERE static_data IS NOT NULL
+       ON CONFLICT (workflow_id) DO UPDATE SET data = EXCLUDED.data, updated_at = now()
      ), outbox AS (
        -- An automatic retry is pending again: it is the outbox's until its delayed publish is confirmed.
        INSERT INTO execution_outbox (user_id, execution_ids, publish_after)

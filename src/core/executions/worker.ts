@@ -218,7 +218,9 @@ export class Worker {
     else {
       // Mapped once per cached workflow version, not per execution.
       wf.runnable ??= runnableDefinition(wf.definition);
-      const definition = await wf.runnable;
+      const runnable = await wf.runnable;
+      // The workflow's kept static data, as of the claim, replaces what the definition carries.
+      const definition = row.static_data ? { ...runnable, staticData: row.static_data } : runnable;
       tracker = new NodeTracker(definition);
       const timeoutMs = timeoutMsOf(wf.definition, wf.settings, this.o.settings.defaultTimeoutS);
       const timer = timeoutMs ? setTimeout(() => this.abort(r, 'timeout'), timeoutMs) : undefined;

@@ -6,6 +6,7 @@ import { runCli, json } from '../../helpers/cli.js';
 import { createUserAndLogin, type LoggedInUser } from '../../helpers/users.js';
 import {
   FAST_ENV,
+  counterWorkflow,
   countersAndTable,
   deleteQueues,
   insertWorkflow,
@@ -256,6 +257,28 @@ describe('jobsprint run through the broker', () => {
     } finally {
       await core.close();
     }
+  });
+
+  it("keeps the workflow's static data between production (api) runs; manual runs read it without saving", async () => {
+    const counter = await insertWorkflow(t.pool, alice.userId, 'Counter', counterWorkflow());
+    const runs = async (trigger: string) => {
+      const r = await runCli(['run', counter, '--trigger', trigger, '--wait', '--json'], { env });
+      expect(r.code, r.stderr).toBe(0);
+      return json(r).output_data.main[0][0].json.runs;
+    };
+    expect(await runs('api')).toBe(1);
+    expect(await runs('api')).toBe(2);
+    expect(await runs('manual')).toBe(3); // sees the kept state …
+    expect(await runs('api')).toBe(3); // … but did not save its own change
+    const kept = await t.pool.query(`SELECT data FROM workflow_static_data WHERE workflow_id = $1`, [counter]);
+    expect(kept.rows).toEqual([{ data: { global: { runs: 3 } } }]);
+    // Concurrent runs of one workflow in one record batch: one write, the last one wins.
+    const batch = await runCli(['run', counter, '--trigger', 'api', '--count', '6', '--json'], { env });
+    expect(batch.code, batch.stderr).toBe(0);
+    await waitFor(async () => (await statusCounts(t.pool, counter)).success === 10, 15_000, 'the batch of six to succeed');
+    const after = (await t.pool.query(`SELECT (data->'global'->>'runs')::int AS runs FROM workflow_static_data WHERE workflow_id = $1`, [counter])).rows[0].runs;
+    expect(after).toBeGreaterThanOrEqual(4);
+    expect(after).toBeLessThanOrEqual(9);
   });
 
   it('keeps the workflow counters equal to the executions table', async () => {

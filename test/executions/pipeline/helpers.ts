@@ -85,6 +85,16 @@ export function failingWorkflow(): Record<string, unknown> {
   };
 }
 
+/** manual trigger → Code that counts its runs in the workflow's static data ($getWorkflowStaticData). */
+export function counterWorkflow(): Record<string, unknown> {
+  const jsCode = "const s = $getWorkflowStaticData('global'); s.runs = (s.runs || 0) + 1; return [{ json: { runs: s.runs } }];";
+  return {
+    nodes: [trigger, { id: 'n-count', name: 'Count', type: 'n8n-nodes-base.code', typeVersion: 2, parameters: { jsCode }, position: [200, 0] }],
+    connections: { Start: { main: [[{ node: 'Count', type: 'main', index: 0 }]] } },
+    settings: { executionOrder: 'v1' },
+  };
+}
+
 /** manual trigger → Code with an endless loop, and a workflow timeout. */
 export function infiniteLoopWorkflow(timeoutS: number): Record<string, unknown> {
   return {
