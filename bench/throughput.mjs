@@ -324,6 +324,8 @@ async function deleteQueues(url, prefix) {
   const ch = await conn.createChannel();
   await ch.deleteQueue(`${prefix}.executions`).catch(() => {});
   await ch.deleteQueue(`${prefix}.executions.dead`).catch(() => {});
+  await ch.deleteExchange(`${prefix}.executions`).catch(() => {});
+  await ch.deleteExchange(`${prefix}.executions.dlx`).catch(() => {});
   await conn.close();
 }
 

@@ -83,9 +83,32 @@ export async function createTestEnv(opts: { redis?: boolean; amqp?: boolean } = 
       await c.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`).catch(() => {});
       await c.end();
       await deleteRedisKeys(redisPrefix).catch(() => {});
+      if (opts.amqp !== false) await deleteBrokerTopology(amqpPrefix).catch(() => {});
       rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The file's work queue, dead-letter queue and exchanges, named as the product's topology names
+ * them, so a test run leaves nothing on the shared broker. (Per-delay retry queues expire on their own.)
+ */
+async function deleteBrokerTopology(prefix: string): Promise<void> {
+  const { topology } = await import('../../src/core/executions/topology.js');
+  const names = topology(prefix);
+  const amqp = await import('amqplib');
+  const conn = await amqp.connect(AMQP_URL);
+  try {
+    const ch = await conn.createChannel();
+    ch.on('error', () => {});
+    await ch.deleteQueue(names.queue);
+    await ch.deleteQueue(names.deadQueue);
+    await ch.deleteExchange(names.exchange);
+    await ch.deleteExchange(names.deadExchange);
+    await ch.close();
+  } finally {
+    await conn.close().catch(() => {});
+  }
 }
 
 async function deleteRedisKeys(prefix: string): Promise<void> {
