@@ -68,9 +68,10 @@ function inbox() {
 
 afterAll(async () => {
   for (const r of redisClients) {
+    // KEYS takes a pattern, which ioredis leaves unprefixed, and returns full names; DEL takes
+    // keys, which ioredis prefixes: strip the prefix first.
     const keys = await r.keys(`${prefix}*`).catch(() => [] as string[]);
-    // keys() returns full names; ioredis would prefix them again on del.
-    if (keys.length) await r.call('DEL', ...keys).catch(() => {});
+    if (keys.length) await r.del(...keys.map((k) => k.slice(prefix.length))).catch(() => {});
     r.disconnect();
   }
 });
