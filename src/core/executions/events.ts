@@ -5,6 +5,7 @@
  * Worker side (call these, nothing else):
  *   appendAndPublish(core, event | events[])  → Promise<ExecutionEvent[] | false>
  *   appendAndPublishMany(core, [events of one execution, …]) → the same for several executions, one round trip
+ *   appendGroups(core, groups, expectedLengths) → the worker's variant (see there)
  *     Appends to the per-execution log `execution:{id}:events` (a Redis list, TTL refreshed on
  *     every append) AND publishes on `channel:workflow:execution_updated`, in ONE Lua script,
  *     which also assigns `seq` (1, 2, 3 … per execution, across attempts). Never throws; returns
@@ -132,25 +133,33 @@ export async function publishExecutionEvent(bus: EventBus, event: ExecutionEvent
 
 // KEYS[k] = event log of the k-th execution; ARGV[1] = ttl while running, ARGV[2] = prefixed
 // channel, ARGV[3] = ttl once ended, then per key: the event count, 1 if the execution ended
-// with these events (else 0), then its events as JSON objects without seq. seq = list length
-// after the push, so it is dense per execution and survives attempts. The whole call is atomic,
-// so each execution's append + publish is too.
+// with these events (else 0), the log length the caller expects (-1: unknown), then its events
+// as JSON objects. seq = the event's position in the log, so it is dense per execution and
+// survives attempts. When the caller's expected length is right (the worker knows it for a
+// first attempt and after each send), the events arrive with their seq already in them and the
+// script only pushes and publishes them; otherwise it writes the seq in (replacing the caller's
+// guess). Returns each log's new length. The whole call is atomic, so each execution's append +
+// publish is too.
 const APPEND_AND_PUBLISH = `
 local a = 4
 local out = {}
 for k = 1, #KEYS do
   local count = tonumber(ARGV[a])
   local ended = ARGV[a + 1] == '1'
-  a = a + 2
+  local expected = tonumber(ARGV[a + 2])
+  a = a + 3
   local n = redis.call('LLEN', KEYS[k])
-  local seqs = {}
+  local exact = expected == n
   local msgs = {}
   for i = 1, count do
-    n = n + 1
-    local msg = '{"seq":' .. n .. ',' .. string.sub(ARGV[a], 2)
+    local msg = ARGV[a]
     a = a + 1
+    if not exact then
+      local rest
+      if expected >= 0 then rest = string.sub(msg, string.find(msg, ',', 1, true) + 1) else rest = string.sub(msg, 2) end
+      msg = '{"seq":' .. (n + i) .. ',' .. rest
+    end
     redis.call('PUBLISH', ARGV[2], msg)
-    seqs[i] = n
     msgs[#msgs + 1] = msg
     -- One RPUSH per key (per 500 events: unpack's limit is the Lua stack).
     if #msgs == 500 or i == count then
@@ -159,12 +168,12 @@ for k = 1, #KEYS do
     end
   end
   redis.call('EXPIRE', KEYS[k], ended and ARGV[3] or ARGV[1])
-  out[k] = seqs
+  out[k] = n + count
 end
 return out
 `;
 const APPEND_COMMAND = 'jobsprintAppendExecutionEvents';
-type AppendCommand = (numKeys: number, ...args: Array<string | number>) => Promise<number[][]>;
+type AppendCommand = (numKeys: number, ...args: Array<string | number>) => Promise<number[]>;
 
 /** The script as an ioredis command: EVALSHA, with EVAL only when Redis does not have it yet. */
 function appendCommand(redis: RedisClient): AppendCommand {
@@ -197,42 +206,54 @@ export async function appendAndPublish(
 export async function appendAndPublishMany(
   core: Pick<Core, 'hasRedis' | 'redis' | 'bus' | 'config'>,
   groups: ExecutionEventInput[][],
-): Promise<ExecutionEvent[][] | false>;
-/** With `{ results: false }`: true instead of the events (the worker's sink needs no copies back). */
-export async function appendAndPublishMany(
+): Promise<ExecutionEvent[][] | false> {
+  const normalized = groups.map((g) => g.map(normalize));
+  const nonEmpty = normalized.filter((g) => g.length);
+  const lengths = await appendGroups(core, nonEmpty as ExecutionEventInput[][], nonEmpty.map(() => -1));
+  if (lengths === false) return false;
+  let k = 0;
+  return normalized.map((g) => {
+    if (!g.length) return [];
+    const first = lengths[k++]! - g.length + 1;
+    return g.map((e, i) => ({ seq: first + i, ...e }) as ExecutionEvent);
+  });
+}
+
+/**
+ * The worker's variant: `expected[k]` is the log length the caller believes group k's
+ * execution has (-1: unknown); when right, the script has nothing to rewrite. Returns each
+ * log's new length (so the caller knows it for the next send), or false when Redis failed.
+ */
+export async function appendGroups(
   core: Pick<Core, 'hasRedis' | 'redis' | 'bus' | 'config'>,
   groups: ExecutionEventInput[][],
-  opts: { results: false },
-): Promise<boolean>;
-export async function appendAndPublishMany(
-  core: Pick<Core, 'hasRedis' | 'redis' | 'bus' | 'config'>,
-  groups: ExecutionEventInput[][],
-  opts: { results?: boolean } = {},
-): Promise<ExecutionEvent[][] | boolean> {
-  const normalized = groups.filter((g) => g.length).map((g) => g.map(normalize));
-  if (!normalized.length) return opts.results === false ? true : groups.map(() => []);
+  expected: number[],
+): Promise<number[] | false> {
+  if (!groups.length) return [];
   try {
     if (!core.hasRedis()) {
       const bus = await core.bus();
-      const out: ExecutionEvent[][] = [];
-      for (const events of normalized) out.push(await appendInProcess(bus, events));
-      if (opts.results === false) return true;
-      return regroup(groups, out);
+      const out: number[] = [];
+      for (const events of groups) {
+        const appended = await appendInProcess(bus, events.map(normalize));
+        out.push(appended.at(-1)!.seq);
+      }
+      return out;
     }
     const redis = await core.redis();
     const channel = (core.config.get('redis_prefix') ?? '') + EXECUTION_EVENTS_CHANNEL;
-    const args: Array<string | number> = normalized.map((events) => eventLogKey(events[0]!.execution_id));
+    const args: Array<string | number> = groups.map((events) => eventLogKey(events[0]!.execution_id));
     args.push(EVENT_LOG_TTL_SECONDS, channel, finishedTtlSeconds(core));
-    for (const events of normalized) {
-      args.push(events.length, events.some((e) => isFinalEvent(e as ExecutionEvent)) ? 1 : 0);
-      for (const e of events) args.push(JSON.stringify(e));
-    }
-    const seqs = await withTimeout(appendCommand(redis)(normalized.length, ...args), EVENT_PUBLISH_TIMEOUT_MS);
-    if (opts.results === false) return true;
-    return regroup(
-      groups,
-      normalized.map((events, k) => events.map((e, i) => ({ seq: Number(seqs[k]![i]), ...e }) as ExecutionEvent)),
-    );
+    groups.forEach((events, k) => {
+      const base = expected[k] ?? -1;
+      args.push(events.length, events.some((e) => isFinalEvent(e as ExecutionEvent)) ? 1 : 0, base);
+      events.forEach((input, i) => {
+        const json = JSON.stringify(normalize(input));
+        args.push(base >= 0 ? `{"seq":${base + i + 1},${json.slice(1)}` : json);
+      });
+    });
+    const lengths = await withTimeout(appendCommand(redis)(groups.length, ...args), EVENT_PUBLISH_TIMEOUT_MS);
+    return lengths.map(Number);
   } catch {
     return false;
   }
@@ -241,12 +262,6 @@ export async function appendAndPublishMany(
 function finishedTtlSeconds(core: Pick<Core, 'config'>): number {
   const n = Number(core.config.get('execution_event_log_ttl_s') ?? FINISHED_EVENT_LOG_TTL_SECONDS);
   return Number.isFinite(n) && n >= 1 ? Math.round(n) : FINISHED_EVENT_LOG_TTL_SECONDS;
-}
-
-/** Results for the non-empty groups, put back in the caller's positions ([] for empty ones). */
-function regroup(groups: ExecutionEventInput[][], results: ExecutionEvent[][]): ExecutionEvent[][] {
-  let i = 0;
-  return groups.map((g) => (g.length ? results[i++]! : []));
 }
 
 /**

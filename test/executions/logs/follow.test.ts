@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestEnv, type TestEnv } from '../../helpers/env.js';
 import { runCli } from '../../helpers/cli.js';
 import { createUserAndLogin, type LoggedInUser } from '../../helpers/users.js';
-import { appendAndPublish, eventLogKey, readEventLog, subscribeExecutionEvents, type ExecutionEventInput } from '../../../src/core/executions/events.js';
+import { appendAndPublish, appendGroups, eventLogKey, readEventLog, subscribeExecutionEvents, type ExecutionEventInput } from '../../../src/core/executions/events.js';
 import type { Core } from '../../../src/core/context.js';
 import { followExecution } from '../../../src/core/executions/logs.js';
 import { insertExecution, insertNodeRows, insertWorkflow, jsonLines, sleep, spawnCli, workerCore } from './fixtures.js';
@@ -294,6 +294,27 @@ describe('event helpers', () => {
     } finally {
       await unsubscribe();
       await other.close();
+    }
+  });
+
+  it("keep seq dense whether the worker's guess of the log length is right, wrong or unknown", async () => {
+    const id = '00000000-0000-4000-8000-000000000002';
+    const base = { execution_id: id, workflow_id: workflowId, user_id: alice.userId };
+    const ev = (n: number) => ({ ...base, type: 'node.started' as const, node_name: `N${n}`, node_type: 'x', run_index: 0, retry: 0 });
+    const live: Array<[number, string]> = [];
+    const unsubscribe = await subscribeExecutionEvents(worker, (e) => e.execution_id === id && live.push([e.seq, (e as any).node_name]));
+    try {
+      expect(await appendGroups(worker, [[ev(1), ev(2)]], [0])).toEqual([2]); // right: sent as is
+      expect(await appendGroups(worker, [[ev(3)]], [0])).toEqual([3]); // wrong (a cancel, another attempt): rewritten
+      expect(await appendGroups(worker, [[ev(4), ev(5)]], [-1])).toEqual([5]); // unknown
+      expect(await appendGroups(worker, [[ev(6)]], [5])).toEqual([6]);
+      const log = await readEventLog(worker, id);
+      expect(log.map((e) => [e.seq, (e as any).node_name])).toEqual([1, 2, 3, 4, 5, 6].map((n) => [n, `N${n}`]));
+      expect(log.every((e) => e.execution_id === id && e.type === 'node.started' && typeof e.at === 'string')).toBe(true);
+      await sleep(200);
+      expect(live).toEqual(log.map((e) => [e.seq, (e as any).node_name]));
+    } finally {
+      await unsubscribe();
     }
   });
 
