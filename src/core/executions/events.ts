@@ -235,6 +235,8 @@ export async function appendGroups(
   core: Pick<Core, 'hasRedis' | 'redis' | 'bus' | 'config'>,
   groups: ExecutionEventInput[][],
   expected: number[],
+  /** Whether each group holds its execution's final event (computed when not given). */
+  ended?: boolean[],
 ): Promise<number[] | false> {
   if (!groups.length) return [];
   try {
@@ -253,7 +255,7 @@ export async function appendGroups(
     args.push(EVENT_LOG_TTL_SECONDS, channel, finishedTtlSeconds(core));
     groups.forEach((events, k) => {
       const base = expected[k] ?? -1;
-      args.push(events.length, events.some((e) => isFinalEvent(e as ExecutionEvent)) ? 1 : 0, base);
+      args.push(events.length, (ended ? ended[k] : events.some((e) => isFinalEvent(e as ExecutionEvent))) ? 1 : 0, base);
       events.forEach((input, i) => {
         const json = JSON.stringify(normalize(input));
         args.push(base >= 0 ? `{"seq":${base + i + 1},${json.slice(1)}` : json);

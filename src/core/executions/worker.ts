@@ -208,7 +208,7 @@ export class Worker {
     const started = Date.now();
     const base = { execution_id: row.id, workflow_id: row.workflow_id, user_id: row.user_id, attempt: row.attempt };
     this.o.hooks?.onStarted?.(row.id);
-    this.events.emit({ ...base, type: 'execution.started', status: 'running', worker_id: this.o.workerId });
+    this.events.emit({ ...base, at: this.events.stamp(), type: 'execution.started', status: 'running', worker_id: this.o.workerId });
     const wf = this.definitions.get(row.workflow_id);
     let result: RunResult | null = null;
     let thrown: Error | null = null;
@@ -263,6 +263,7 @@ export class Worker {
     this.o.hooks?.onFinished?.(finalStatus, durationMs);
     this.events.emit({
       ...base,
+      at: this.events.stamp(),
       type: 'execution.finished',
       status: finalStatus as 'success' | 'failed' | 'cancelled',
       error: outcome.error_message,
@@ -281,8 +282,9 @@ export class Worker {
   private nodeEvent(base: { execution_id: string; workflow_id: string; user_id: string; attempt: number }, e: EngineEvent): void {
     // Fields spelled out (no spread): this runs twice per node of every execution.
     const { execution_id, workflow_id, user_id, attempt } = base;
+    const at = this.events.stamp();
     if (e.type === 'nodeStart') {
-      this.events.emit({ execution_id, workflow_id, user_id, attempt, type: 'node.started', node_name: e.node, node_type: e.nodeType, run_index: e.runIndex, retry: 0 });
+      this.events.emit({ execution_id, workflow_id, user_id, attempt, at, type: 'node.started', node_name: e.node, node_type: e.nodeType, run_index: e.runIndex, retry: 0 });
     } else {
       let itemsIn = 0;
       for (const n of e.itemsIn) itemsIn += n;
@@ -291,6 +293,7 @@ export class Worker {
         workflow_id,
         user_id,
         attempt,
+        at,
         type: 'node.finished',
         node_name: e.node,
         node_type: e.nodeType,
