@@ -46,6 +46,8 @@ export interface AttemptOutcome {
 export class NodeTracker {
   private readonly byName = new Map<string, NodeRecord>();
   private readonly starts = new Map<string, number>();
+  /** Each node's first start, ms since the epoch (durations without parsing the ISO strings back). */
+  private readonly startMs = new Map<string, number>();
   /** Microseconds since the epoch of the latest node start: starts stay strictly in run order. */
   private lastStartUs = 0;
 
@@ -71,12 +73,14 @@ export class NodeTracker {
     if (e.type === 'nodeStart') {
       const prev = this.byName.get(e.node);
       this.starts.set(e.node, (this.starts.get(e.node) ?? 0) + 1);
+      const startedAt = prev?.started_at ?? this.startStamp(e.time);
+      if (!prev) this.startMs.set(e.node, Math.floor(this.lastStartUs / 1000));
       this.byName.set(e.node, {
         node_id: this.nodeIdOf(e.node),
         node_name: e.node.slice(0, 255),
         node_type: e.nodeType.slice(0, 100),
         status: 'running',
-        started_at: prev?.started_at ?? this.startStamp(e.time),
+        started_at: startedAt,
         completed_at: null,
         duration_ms: null,
         input_data: null,
@@ -87,9 +91,11 @@ export class NodeTracker {
     } else {
       const rec = this.byName.get(e.node);
       if (!rec) return;
+      const now = Date.now();
       rec.status = e.status === 'success' ? 'success' : e.status === 'error' ? 'failed' : 'cancelled';
-      rec.completed_at = new Date().toISOString();
-      rec.duration_ms = rec.started_at ? Math.max(0, Date.parse(rec.completed_at) - Date.parse(rec.started_at)) : e.durationMs;
+      rec.completed_at = new Date(now).toISOString();
+      const started = this.startMs.get(e.node);
+      rec.duration_ms = started !== undefined ? Math.max(0, now - started) : e.durationMs;
       rec.error_message = e.error?.message ?? null;
     }
   }

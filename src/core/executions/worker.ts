@@ -40,6 +40,8 @@ interface Running {
   reason: StopReason | null;
   phase: 'running' | 'finalizing';
   done: Promise<void>;
+  /** When its heartbeat was last written (the claim writes the first). */
+  beatAt: number;
 }
 
 /** How long the engine gets to return after its abort signal before the worker records the end itself. */
@@ -69,6 +71,8 @@ export class Worker {
   /** One outbound HTTP client per process (it owns the connection pools and the SSRF deny-list). */
   private httpClient?: HttpClient & { close(): Promise<void> };
   private stopping = false;
+  /** env_allowlist, parsed once per worker (not per execution). */
+  private envAllowlist?: string[];
 
   constructor(private readonly o: WorkerOptions) {
     this.engine = o.engine;
@@ -190,7 +194,7 @@ export class Worker {
   }
 
   private startRun(row: ClaimedExecution, delivery: QueueDelivery): void {
-    const running: Running = { row, delivery, controller: new AbortController(), reason: null, phase: 'running', done: Promise.resolve() };
+    const running: Running = { row, delivery, controller: new AbortController(), reason: null, phase: 'running', done: Promise.resolve(), beatAt: Date.now() };
     this.inflight.set(row.id, running);
     running.done = this.run(running)
       .catch((err) => this.o.log.error('execution pipeline error', { execution_id: row.id, error: (err as Error).message }))
@@ -233,7 +237,7 @@ export class Worker {
           mode: row.trigger_type === 'manual' ? 'manual' : 'trigger',
           credentials: await credentialsFor(this.o.core, row.user_id),
           httpClient: this.httpClient,
-          envAllowlist: (this.o.core.config.get('env_allowlist') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+          envAllowlist: (this.envAllowlist ??= (this.o.core.config.get('env_allowlist') ?? '').split(',').map((s) => s.trim()).filter(Boolean)),
           onEvent: (e) => {
             tracker!.onEvent(e);
             this.nodeEvent(base, e);
@@ -334,13 +338,20 @@ export class Worker {
   }
 
   private async beat(): Promise<void> {
-    const ids = [...this.inflight.entries()].filter(([, r]) => r.phase === 'running').map(([id]) => id);
+    // Executions claimed (or beaten) less than half an interval ago are skipped: their
+    // heartbeat is fresh, and at thousands of short executions per second rewriting every
+    // in-flight row each interval would be a burst of index writes for nothing.
+    const now = Date.now();
+    const ids = [...this.inflight.entries()]
+      .filter(([, r]) => r.phase === 'running' && now - r.beatAt >= this.o.settings.heartbeatMs / 2)
+      .map(([id]) => id);
     if (!ids.length) return;
     try {
       const { owned, cancelRequested } = await heartbeat(this.o.db, this.o.workerId, ids);
       for (const id of ids) {
         const r = this.inflight.get(id);
         if (!r) continue;
+        r.beatAt = now;
         if (!owned.has(id)) this.abort(r, 'lost');
         else if (cancelRequested.has(id)) this.abort(r, 'cancel');
       }
