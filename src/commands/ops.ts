@@ -53,7 +53,7 @@ function registerQueue(program: Command): void {
   const queue = program.command('queue').description('the execution queue (operator: needs JOBSPRINT_AMQP_URL)');
   queue
     .command('status')
-    .description('ready, unacknowledged and dead-lettered messages, and consumers')
+    .description('ready, unacknowledged and dead-lettered messages, consumers, and executions awaiting publish')
     .action(
       action(async (ctx) => {
         const { out, core } = ctx;
@@ -65,6 +65,7 @@ function registerQueue(program: Command): void {
           { key: 'unacked', format: (s) => (s.unacked === null ? 'unknown' : String(s.unacked)) },
           { key: 'dead_lettered', header: 'dead lettered' },
           { key: 'consumers' },
+          { key: 'awaiting_publish', header: 'awaiting publish', format: (s) => (s.awaiting_publish === null ? 'unknown' : String(s.awaiting_publish)) },
           { key: 'dead_letter_queue', header: 'dead-letter queue' },
         ]);
         if (status.unacked === null && !out.json) out.info(`unacked is unknown: ${status.unacked_note}`);

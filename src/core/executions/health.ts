@@ -191,12 +191,31 @@ export interface QueueStatus {
   unacked_note?: string;
   dead_lettered: number;
   consumers: number;
+  /**
+   * Executions committed but not yet confirmed on the broker (the outbox: an enqueue in flight,
+   * or a publish that failed and waits for the sweeper); null when no database is configured
+   * or it could not be read.
+   */
+  awaiting_publish: number | null;
 }
 
 /**
  * Counts from the broker. AMQP reports ready messages and consumers (queue.declare-ok) but not
  * unacknowledged ones; those come from `rabbitmqctl` when the broker runs on this host.
  */
+/** Executions in the publish outbox; best effort (the broker's figures are this command's job). */
+async function awaitingPublish(core: Core): Promise<number | null> {
+  // Only a configured server: opening the embedded database here would take its lock.
+  if (!core.config.get('database_url')) return null;
+  try {
+    const db = await core.db();
+    const r = await db.query<{ n: number }>(`SELECT COALESCE(SUM(cardinality(execution_ids)), 0)::int AS n FROM execution_outbox`);
+    return r.rows[0]?.n ?? 0;
+  } catch {
+    return null;
+  }
+}
+
 export async function queueStatus(core: Core): Promise<QueueStatus> {
   const t = topology(core.config.get('amqp_prefix') ?? 'jobsprint');
   const conn = await core.amqp();
@@ -220,6 +239,7 @@ export async function queueStatus(core: Core): Promise<QueueStatus> {
     unacked: main ? null : 0,
     dead_lettered: dead?.messageCount ?? 0,
     consumers: main?.consumerCount ?? 0,
+    awaiting_publish: await awaitingPublish(core),
   };
   if (main) {
     const res = await unackedFromRabbitmqctl(core.config.get('amqp_url') ?? '', t.queue);

@@ -135,7 +135,14 @@ describe('jobsprint queue status', () => {
   it('counts ready and dead-lettered messages of the execution queue', async () => {
     let r = await runCli(['queue', 'status', '--json'], { env: t.env });
     expect(r.code, r.stderr).toBe(0);
-    expect(json(r)).toMatchObject({ declared: false, ready: 0, dead_lettered: 0, consumers: 0 });
+    expect(json(r)).toMatchObject({ declared: false, ready: 0, dead_lettered: 0, consumers: 0, awaiting_publish: 0 });
+    // Two executions committed whose publish is not confirmed yet: the outbox's count.
+    const { rows: users } = await t.pool.query(`INSERT INTO users (email, username, password_hash) VALUES ('q@example.com', 'q', 'x') RETURNING id`);
+    await t.pool.query(`INSERT INTO execution_outbox (user_id, execution_ids) VALUES ($1, ARRAY[gen_random_uuid(), gen_random_uuid()])`, [users[0].id]);
+    r = await runCli(['queue', 'status'], { env: t.env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/awaiting publish\s+2/);
+    await t.pool.query(`DELETE FROM execution_outbox`);
 
     const amqp = await core().amqp();
     const ch = await amqp.createConfirmChannel();
