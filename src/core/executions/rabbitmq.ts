@@ -329,11 +329,17 @@ export class AckBatcher {
       front = tag;
       this.outstanding.delete(tag);
     }
-    if (front !== undefined) this.ch.ack(ackable(front), true);
-    for (const [tag, acked] of this.outstanding) {
-      if (!acked) continue;
-      this.outstanding.delete(tag);
-      this.ch.ack(ackable(tag), false);
+    // Runs as a microtask, outside the caller's try: a channel that closed meanwhile throws
+    // here, and its unacked messages are redelivered by the broker anyway.
+    try {
+      if (front !== undefined) this.ch.ack(ackable(front), true);
+      for (const [tag, acked] of this.outstanding) {
+        if (!acked) continue;
+        this.outstanding.delete(tag);
+        this.ch.ack(ackable(tag), false);
+      }
+    } catch {
+      this.outstanding.clear();
     }
   }
 }
