@@ -4,6 +4,7 @@ import type { Core } from './context.js';
 import { JobsprintError } from './errors.js';
 import { maskUrl } from './mask.js';
 import type { MigrationStatus } from './db/migrate.js';
+import { withTimeout } from './timeout.js';
 
 /**
  * `jobsprint doctor`: what each part of Jobsprint runs on here, and whether it works. Read-only:
@@ -38,20 +39,6 @@ function message(err: unknown): string {
   return ((err as Error)?.message ?? String(err)).split('\n')[0]!;
 }
 
-async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-        timer.unref();
-      }),
-    ]);
-  } finally {
-    if (timer) clearTimeout(timer);
-  }
-}
 
 interface DatabaseProbe {
   check: ServiceCheck;
@@ -70,7 +57,7 @@ async function checkDatabase(core: Core): Promise<DatabaseProbe> {
       const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeout });
       client.on('error', () => {});
       try {
-        await withTimeout(client.connect(), timeout + 500, 'PostgreSQL');
+        await withTimeout(client.connect(), timeout + 500, `PostgreSQL: no answer within ${timeout + 500} ms`);
         const r = await client.query<{ v: string }>("SELECT current_setting('server_version') AS v");
         check.version = `PostgreSQL ${r.rows[0]!.v}`;
         check.reachable = true;

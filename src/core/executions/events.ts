@@ -27,6 +27,7 @@
 import type { Core } from '../context.js';
 import type { EventBus } from '../services/types.js';
 import type { RedisClient } from '../services/redis.js';
+import { withTimeout } from '../timeout.js';
 
 /** The seed's channel name; every execution and node event goes here. */
 export const EXECUTION_EVENTS_CHANNEL = 'channel:workflow:execution_updated';
@@ -368,15 +369,4 @@ async function appendInProcess(bus: EventBus, events: Omit<ExecutionEvent, 'seq'
     await bus.publish(EXECUTION_EVENTS_CHANNEL, full);
   }
   return out;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-      timer.unref();
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

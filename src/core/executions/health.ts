@@ -25,6 +25,7 @@ import type { Core } from '../context.js';
 import { ServiceUnavailableError, UsageError } from '../errors.js';
 import type { DaemonMetrics } from './metrics.js';
 import { topology } from './topology.js';
+import { withTimeout } from '../timeout.js';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
@@ -284,15 +285,4 @@ function errorText(err: unknown): string {
   if (err instanceof ServiceUnavailableError) return err.message;
   const e = err as { code?: string; message?: string };
   return (e?.message || e?.code || String(err)).split('\n')[0]!;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-      timer.unref();
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

@@ -17,6 +17,7 @@
  */
 import type { Registry } from 'prom-client';
 import type { FinalStatus } from './events.js';
+import { withTimeout } from '../timeout.js';
 
 export interface QueueDepth {
   ready: number;
@@ -101,15 +102,4 @@ export async function createMetrics(opts: MetricsOptions = {}): Promise<DaemonMe
     inFlightDec: () => inFlight.dec(),
     render: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
   };
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('timeout')), ms);
-      timer.unref();
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
