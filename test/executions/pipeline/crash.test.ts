@@ -1,43 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestEnv, type TestEnv } from '../../helpers/env.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestEnv } from '../../helpers/env.js';
 import { runCli, json } from '../../helpers/cli.js';
-import { createUserAndLogin, type LoggedInUser } from '../../helpers/users.js';
+import type { LoggedInUser } from '../../helpers/users.js';
 import {
-  FAST_ENV,
   closeOwnConnections,
   countersAndTable,
-  deleteQueues,
   insertWorkflow,
-  startDaemon,
   statusCounts,
   waitFor,
   waitWorkflow,
-  type DaemonProc,
+  pipelineSuite,
 } from './helpers.js';
 
+const suite = pipelineSuite();
 let t: TestEnv;
 let alice: LoggedInUser;
 let env: NodeJS.ProcessEnv;
-const daemons: DaemonProc[] = [];
-
-beforeAll(async () => {
-  t = await createTestEnv();
-  alice = await createUserAndLogin(t, { email: 'alice@example.com', username: 'alice' });
-  env = { ...alice.env, ...FAST_ENV };
-});
-
-afterAll(async () => {
-  for (const d of daemons) d.kill('SIGKILL');
-  await Promise.all(daemons.map((d) => d.exited));
-  await deleteQueues(t.amqpUrl, t.amqpPrefix).catch(() => {});
-  await t?.cleanup();
-});
-
-async function daemon(args: string[], extra: NodeJS.ProcessEnv = {}): Promise<DaemonProc> {
-  const d = await startDaemon({ ...t.env, ...FAST_ENV, ...extra }, args);
-  daemons.push(d);
-  return d;
-}
+const { daemons, daemon } = suite;
+beforeAll(() => void ({ t, alice, env } = suite));
 
 async function enqueue(workflow: string, count: number): Promise<string[]> {
   const r = await runCli(['run', workflow, '--count', String(count), '--max-retries', '0', '--json'], { env });

@@ -1,43 +1,24 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestEnv, type TestEnv } from '../../helpers/env.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestEnv } from '../../helpers/env.js';
 import { runCli, json } from '../../helpers/cli.js';
-import { createUserAndLogin, type LoggedInUser } from '../../helpers/users.js';
+import type { LoggedInUser } from '../../helpers/users.js';
 import {
-  FAST_ENV,
   countersAndTable,
   deleteQueues,
   failingWorkflow,
   infiniteLoopWorkflow,
   insertWorkflow,
-  startDaemon,
   waitFor,
   waitWorkflow,
-  type DaemonProc,
+  pipelineSuite,
 } from './helpers.js';
 
+const suite = pipelineSuite();
 let t: TestEnv;
 let alice: LoggedInUser;
 let env: NodeJS.ProcessEnv;
-const daemons: DaemonProc[] = [];
-
-beforeAll(async () => {
-  t = await createTestEnv();
-  alice = await createUserAndLogin(t, { email: 'alice@example.com', username: 'alice' });
-  env = { ...alice.env, ...FAST_ENV };
-});
-
-afterAll(async () => {
-  for (const d of daemons) d.kill('SIGKILL');
-  await Promise.all(daemons.map((d) => d.exited));
-  await deleteQueues(t.amqpUrl, t.amqpPrefix).catch(() => {});
-  await t?.cleanup();
-});
-
-async function daemon(args: string[] = ['--concurrency', '8'], extra: NodeJS.ProcessEnv = {}): Promise<DaemonProc> {
-  const d = await startDaemon({ ...t.env, ...FAST_ENV, ...extra }, args);
-  daemons.push(d);
-  return d;
-}
+const { daemons, daemon } = suite;
+beforeAll(() => void ({ t, alice, env } = suite));
 
 async function statusOf(id: string): Promise<string> {
   return (await t.pool.query(`SELECT status FROM executions WHERE id = $1`, [id])).rows[0]?.status;

@@ -1,7 +1,9 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import type pg from 'pg';
 import { BIN } from '../../helpers/cli.js';
-import type { TestEnv } from '../../helpers/env.js';
+import { afterAll, beforeAll } from 'vitest';
+import { createTestEnv, type TestEnv } from '../../helpers/env.js';
+import { createUserAndLogin, type LoggedInUser } from '../../helpers/users.js';
 
 /** Short timings so crash recovery takes seconds in tests. */
 export const FAST_ENV: NodeJS.ProcessEnv = {
@@ -277,4 +279,39 @@ export async function queueDepth(amqpUrl: string, name: string): Promise<number>
   } finally {
     await conn.close().catch(() => {});
   }
+}
+
+export interface PipelineSuite {
+  t: TestEnv;
+  alice: LoggedInUser;
+  /** alice's CLI environment with the fast pipeline settings. */
+  env: NodeJS.ProcessEnv;
+  /** Daemons started so far; each is killed (and the file's queues deleted) after the file. */
+  daemons: DaemonProc[];
+  daemon(args?: string[], extra?: NodeJS.ProcessEnv): Promise<DaemonProc>;
+}
+
+/**
+ * The setup of a pipeline test file: its own database and broker prefix, a logged-in user,
+ * and daemons started on demand, all torn down after the file. Fields are set in beforeAll.
+ */
+export function pipelineSuite(): PipelineSuite {
+  const suite = { daemons: [] as DaemonProc[] } as PipelineSuite;
+  suite.daemon = async (args = ['--concurrency', '8'], extra = {}) => {
+    const d = await startDaemon({ ...suite.t.env, ...FAST_ENV, ...extra }, args);
+    suite.daemons.push(d);
+    return d;
+  };
+  beforeAll(async () => {
+    suite.t = await createTestEnv();
+    suite.alice = await createUserAndLogin(suite.t, { email: 'alice@example.com', username: 'alice' });
+    suite.env = { ...suite.alice.env, ...FAST_ENV };
+  });
+  afterAll(async () => {
+    for (const d of suite.daemons) d.kill('SIGKILL');
+    await Promise.all(suite.daemons.map((d) => d.exited));
+    if (suite.t) await deleteQueues(suite.t.amqpUrl, suite.t.amqpPrefix).catch(() => {});
+    await suite.t?.cleanup();
+  });
+  return suite;
 }
