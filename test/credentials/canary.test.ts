@@ -142,6 +142,8 @@ describe('the canary', () => {
 
     for (const { what, r: out } of outputs) {
       if (what === 'reveal') continue;
+      // A command that failed prints no secret: it would prove nothing.
+      expect(out.code, `${what}: ${out.stderr}`).toBe(0);
       expect(out.stdout, `stdout of ${what}`).not.toContain(CANARY);
       expect(out.stderr, `stderr of ${what}`).not.toContain(CANARY);
     }

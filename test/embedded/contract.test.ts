@@ -281,12 +281,17 @@ describe.each(kinds)('%s backends', (_kind, make) => {
       const mine = inbox(), theirs = inbox();
       const own = await make();
       await own.bus.subscribe(ch, mine.handler);
-      await b.otherBus.subscribe(ch, theirs.handler);
+      await own.otherBus.subscribe(ch, theirs.handler);
+      // Both subscriptions work before the close (the same broker or Redis for both buses) …
+      await own.otherBus.publish(ch, 'before close');
+      expect(await mine.waitFor(1)).toEqual(['before close']);
+      expect(await theirs.waitFor(1)).toEqual(['before close']);
       await own.bus.close();
-      await b.bus.publish(ch, 'after close');
-      expect(await theirs.waitFor(1)).toEqual(['after close']);
+      // … and only the closed bus's ends.
+      await own.otherBus.publish(ch, 'after close');
+      expect(await theirs.waitFor(2)).toEqual(['before close', 'after close']);
       await sleep(50);
-      expect(mine.got).toEqual([]);
+      expect(mine.got).toEqual(['before close']);
       await own.otherBus.close();
     });
   });

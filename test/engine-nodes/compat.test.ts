@@ -67,6 +67,10 @@ const PUBLIC = join(CORPUS, 'public');
 const GOLDEN = join(CORPUS, 'golden', 'public');
 const files = readdirSync(PUBLIC).filter((f) => f.endsWith('.json')).sort();
 
+it('knows every corpus file its expectations name (a renamed file must not drop out silently)', () => {
+  expect(Object.keys(EXPECTED).filter((f) => !files.includes(f))).toEqual([]);
+});
+
 /** Nodes whose output derives from the clock, per golden/public/manifest.tsv (0226: all but the trigger). */
 function clockNodes(file: string, wf: WorkflowDefinition): Set<string> {
   const manifest = join(GOLDEN, 'manifest.tsv');

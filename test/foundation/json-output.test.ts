@@ -162,23 +162,40 @@ describe('--json prints one parseable document for every command', () => {
     const id = (await j('executions list', []))[0].id;
     const r = await runCli(['executions', 'logs', id, '--json'], { env });
     expect([0, 1]).toContain(r.code); // a cancelled execution ends with 1, as --wait does
-    for (const line of r.stdout.split('\n').filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
+    const lines = r.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+    expect(lines.at(-1)).toMatchObject({ type: 'execution.finished', execution_id: id });
   });
 
   it('streams: logs --follow and daemon print JSON Lines', async () => {
-    for (const [cmd, args] of [
-      ['logs', ['--follow', '--json']],
-      ['daemon', ['--concurrency', '1', '--json']],
+    // Each stream must print at least the line named here, and every line must parse.
+    const wf = (await j('workflows list', []))[0];
+    for (const [cmd, args, produce, expected] of [
+      [
+        'logs',
+        ['--follow', '--json'],
+        // A pending execution cancelled while following: its execution.finished event.
+        async () => (await j('executions cancel', [(await j('run', [wf.id])).id])).id as string,
+        (line: any, id: string) => line.type === 'execution.finished' && line.execution_id === id,
+      ],
+      ['daemon', ['--concurrency', '1', '--json'], async () => '', (line: any) => line.msg === 'daemon started'],
     ] as const) {
       covered.add(cmd);
       const child = spawn(process.execPath, [BIN, cmd, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
+      let err = '';
       child.stdout.on('data', (d) => (out += d));
-      await new Promise((r) => setTimeout(r, 2500));
+      child.stderr.on('data', (d) => (err += d));
+      const lines = () => out.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+      const until = async (ok: () => boolean, ms: number) => {
+        for (const end = Date.now() + ms; !ok() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 50));
+      };
+      if (cmd === 'logs') await until(() => /following executions/.test(err), 10_000);
+      const id = await produce();
+      await until(() => lines().some((line) => expected(line, id)), 10_000);
       child.kill('SIGTERM');
       const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
       expect([0, 130, 143, null]).toContain(code);
-      for (const line of out.split('\n').filter(Boolean)) expect(() => JSON.parse(line), `${cmd}: ${line}`).not.toThrow();
+      expect(lines().some((line) => expected(line, id)), `${cmd}: ${out}${err}`).toBe(true);
     }
   });
 

@@ -270,7 +270,10 @@ async function unackedFromRabbitmqctl(amqpUrl: string, queue: string): Promise<n
       (err, stdout) => {
         if (err) return resolve('AMQP does not report it and rabbitmqctl is not usable here');
         try {
-          const rows = JSON.parse(stdout) as Array<{ name: string; messages_unacknowledged: number }>;
+          // Erlang may print an error report before the JSON (e.g. an unreadable
+          // $XDG_CONFIG_HOME/erlang): read from the line where the array starts.
+          const start = stdout.startsWith('[') ? 0 : stdout.indexOf('\n[') + 1;
+          const rows = JSON.parse(stdout.slice(start)) as Array<{ name: string; messages_unacknowledged: number }>;
           const row = rows.find((r) => r.name === queue);
           resolve(row ? Number(row.messages_unacknowledged) : 0);
         } catch {
