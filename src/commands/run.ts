@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { JobsprintError, UsageError, ValidationError } from '../core/errors.js';
+import { isUuid } from '../core/ids.js';
 import { action, intOption, type CommandContext } from './context.js';
 import { readStdin } from './prompt.js';
 import { addUserOption, requireActor } from './session.js';
@@ -43,7 +44,7 @@ async function runCommand(ctx: CommandContext, workflowRef: string): Promise<num
   if (opts.count !== undefined && opts.count < 1) throw new UsageError('--count must be at least 1');
   const inputs = await readInputs(ctx);
   if ((opts.wait || opts.follow) && inputs.length !== 1) throw new UsageError('--wait and --follow follow one execution', { hint: 'drop --count / --input-jsonl' });
-  if (!/^[0-9a-f-]{36}$/i.test(workflowRef) && existsSync(workflowRef) && /\.json$/i.test(workflowRef)) {
+  if (!isUuid(workflowRef) && existsSync(workflowRef) && /\.json$/i.test(workflowRef)) {
     throw new UsageError(`"${workflowRef}" is a file; the queue runs stored workflows`, {
       hint: 'import it with `jobsprint workflows import`, or run it here with --local',
     });

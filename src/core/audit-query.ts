@@ -1,3 +1,4 @@
+import { isUuid } from './ids.js';
 import type { Actor } from './actor.js';
 import type { Core } from './context.js';
 import { ValidationError } from './errors.js';
@@ -28,7 +29,6 @@ export interface AuditRow {
   user_agent: string | null;
 }
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const RELATIVE_RE = /^(\d+)\s*(s|m|h|d|w)$/;
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
@@ -64,7 +64,7 @@ export async function listAudit(core: Core, by: Actor, f: AuditFilters = {}): Pr
   }
   if (f.resourceType !== undefined) add('resource_type = ?', f.resourceType);
   if (f.resourceId !== undefined) {
-    if (!UUID_RE.test(f.resourceId)) throw new ValidationError(`--resource-id must be a UUID, got "${f.resourceId}"`);
+    if (!isUuid(f.resourceId)) throw new ValidationError(`--resource-id must be a UUID, got "${f.resourceId}"`);
     add('resource_id = ?', f.resourceId);
   }
   if (f.event !== undefined) {

@@ -3,7 +3,8 @@ import type { TenantScope } from '../db/types.js';
 import type { CredentialsProvider, IDataObject, INode } from '../engine/types.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { keySet } from './keys.js';
-import { isUuid, saveOAuthTokenData, useCredential, type CredentialDeps } from './store.js';
+import { isUuid } from '../ids.js';
+import { saveOAuthTokenData, useCredential, type CredentialDeps } from './store.js';
 import { N8N_TYPE_ALIASES, isCredentialType, type CredentialData } from './types.js';
 
 /** Deps for a CLI run or a worker: the core's database, its keys (loaded on first use), its audit context. */

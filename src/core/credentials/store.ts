@@ -6,6 +6,7 @@ import type { Db, Queryable, TenantScope } from '../db/types.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { openCredential, sealCredential } from './envelope.js';
 import type { KeySet } from './keys.js';
+import { isUuid } from '../ids.js';
 import {
   maskCredentialData,
   oauthExpiry,
@@ -41,12 +42,6 @@ export interface CredentialSummary {
 export interface CredentialDetail extends CredentialSummary {
   user_id: string;
   data: Record<string, string>;
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(s: string): boolean {
-  return UUID.test(s);
 }
 
 const SUMMARY_COLUMNS = `c.id, c.name, c.type, c.integration_id, i.app_id, c.key_id, c.is_active, c.oauth_expires_at,

@@ -1,9 +1,10 @@
+import { executionNotFound } from './inspect.js';
 import type { Actor } from '../actor.js';
 import { recordAudit } from '../audit.js';
 import type { Core } from '../context.js';
 import type { TenantScope } from '../db/types.js';
-import { ConflictError, NotFoundError } from '../errors.js';
-import { isUuid } from './queue.js';
+import { ConflictError } from '../errors.js';
+import { isUuid } from '../ids.js';
 
 /** Daemons listen here; a message `{execution_id}` aborts that execution if it runs there. */
 export const CANCEL_CHANNEL = 'channel:execution:cancel';
@@ -30,7 +31,7 @@ export async function cancelExecution(
   executionId: string,
   opts: { waitMs?: number } = {},
 ): Promise<CancelResult> {
-  if (!isUuid(executionId)) throw notFound(executionId);
+  if (!isUuid(executionId)) throw executionNotFound(executionId);
   const db = await core.db();
   const audit = { requestId: core.requestId, userAgent: core.userAgent };
   const before = await db.tenantTransaction(actingAs.scope, async (tx) => {
@@ -40,7 +41,7 @@ export async function cancelExecution(
       [executionId, actingAs.scope.userId],
     );
     const row = r.rows[0];
-    if (!row) throw notFound(executionId);
+    if (!row) throw executionNotFound(executionId);
     if (row.status === 'cancelled') return row;
     if (row.status === 'success' || row.status === 'failed') {
       throw new ConflictError(`execution ${executionId} already ended (${row.status})`, {
@@ -108,8 +109,4 @@ export async function cancelExecution(
     await new Promise((res) => setTimeout(res, 100));
   }
   return { id: executionId, status, previous_status: 'running', requested: true };
-}
-
-function notFound(id: string): NotFoundError {
-  return new NotFoundError(`execution ${id} not found`, { hint: 'list executions with `jobsprint executions list`' });
 }

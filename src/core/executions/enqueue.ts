@@ -3,7 +3,8 @@ import type { AuditContext } from '../audit.js';
 import type { Db, Queryable, TenantScope } from '../db/types.js';
 import { ValidationError } from '../errors.js';
 import { findWorkflow } from '../workflows/store.js';
-import { isUuid, type ExecutionQueue } from './queue.js';
+import { isUuid } from '../ids.js';
+import type { ExecutionQueue } from './queue.js';
 
 export type TriggerType = 'manual' | 'api';
 export const TRIGGER_TYPES: TriggerType[] = ['manual', 'api'];

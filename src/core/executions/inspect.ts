@@ -1,3 +1,4 @@
+import { isUuid } from '../ids.js';
 /**
  * Reading executions for `executions list|show` and the log follower. Every read runs in the
  * caller's tenant transaction, so row-level security decides what is visible: another user's
@@ -11,7 +12,6 @@ export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
 export const FINAL_STATUSES: readonly string[] = ['success', 'failed', 'cancelled'];
 export const TRIGGER_TYPES = ['manual', 'scheduled', 'webhook', 'api'] as const;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface ExecutionSummary {
   id: string;
@@ -92,7 +92,7 @@ function encodeCursor(row: SummaryRow): string {
 
 function decodeCursor(cursor: string): { us: string; id: string } {
   const [us, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!us || !/^-?\d+$/.test(us) || !id || !UUID.test(id)) {
+  if (!us || !/^-?\d+$/.test(us) || !id || !isUuid(id)) {
     throw new UsageError(`invalid --cursor "${cursor}"`, { hint: 'pass the cursor printed by the previous page' });
   }
   return { us, id };
@@ -140,7 +140,7 @@ export function executionNotFound(id: string): NotFoundError {
 }
 
 export async function getExecutionSummary(tx: Queryable, id: string): Promise<ExecutionSummary> {
-  if (!UUID.test(id)) throw executionNotFound(id);
+  if (!isUuid(id)) throw executionNotFound(id);
   const { rows } = await tx.query<SummaryRow>(
     `SELECT ${SUMMARY_COLUMNS} FROM executions e LEFT JOIN workflows w ON w.id = e.workflow_id WHERE e.id = $1`,
     [id],
@@ -150,7 +150,7 @@ export async function getExecutionSummary(tx: Queryable, id: string): Promise<Ex
 }
 
 export async function getExecution(tx: Queryable, id: string): Promise<ExecutionDetail> {
-  if (!UUID.test(id)) throw executionNotFound(id);
+  if (!isUuid(id)) throw executionNotFound(id);
   const { rows } = await tx.query<SummaryRow & { input_data: unknown; output_data: unknown }>(
     `SELECT ${SUMMARY_COLUMNS}, e.input_data, e.output_data FROM executions e
      LEFT JOIN workflows w ON w.id = e.workflow_id WHERE e.id = $1`,
@@ -206,7 +206,7 @@ export function itemCounts(data: unknown): number[] | null {
 
 /** A workflow id, or an exact name visible to the tenant. */
 export async function resolveWorkflowId(tx: Queryable, ref: string): Promise<string> {
-  const byId = UUID.test(ref);
+  const byId = isUuid(ref);
   const { rows } = await tx.query<{ id: string }>(
     byId ? 'SELECT id FROM workflows WHERE id = $1' : 'SELECT id FROM workflows WHERE name = $1 LIMIT 2',
     [ref],

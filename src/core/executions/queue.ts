@@ -1,3 +1,4 @@
+import { isUuid } from '../ids.js';
 /**
  * The execution queue as the pipeline sees it. RabbitMQ implements it (rabbitmq.ts); the
  * embedded mode implements it in process. Messages name an execution by id and nothing else:
@@ -52,12 +53,6 @@ export interface ExecutionQueue {
 export interface ExecutionMessage {
   v: 1;
   execution_id: string;
-}
-
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(s: unknown): s is string {
-  return typeof s === 'string' && UUID_RE.test(s);
 }
 
 export function encodeMessage(executionId: string): Buffer {

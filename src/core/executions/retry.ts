@@ -1,9 +1,10 @@
+import { executionNotFound } from './inspect.js';
 import type { Actor } from '../actor.js';
 import { recordAudit, type AuditContext } from '../audit.js';
 import type { Db, TenantScope } from '../db/types.js';
-import { ConflictError, NotFoundError } from '../errors.js';
+import { ConflictError } from '../errors.js';
 import type { ExecutionQueue } from './queue.js';
-import { isUuid } from './queue.js';
+import { isUuid } from '../ids.js';
 import { confirmPublished } from './enqueue.js';
 
 /** Jitter steps: each retry level uses at most this many delay queues. */
@@ -40,14 +41,14 @@ export async function retryExecution(
   actingAs: { actor: Actor; scope: TenantScope },
   executionId: string,
 ): Promise<ManualRetryResult> {
-  if (!isUuid(executionId)) throw notFound(executionId);
+  if (!isUuid(executionId)) throw executionNotFound(executionId);
   const previous = await db.tenantTransaction(actingAs.scope, async (tx) => {
     const r = await tx.query<{ status: string; workflow_id: string }>(
       `SELECT status, workflow_id FROM executions WHERE id = $1 AND user_id = $2 FOR UPDATE`,
       [executionId, actingAs.scope.userId],
     );
     const row = r.rows[0];
-    if (!row) throw notFound(executionId);
+    if (!row) throw executionNotFound(executionId);
     if (row.status !== 'failed' && row.status !== 'cancelled') {
       throw new ConflictError(`execution ${executionId} is ${row.status}; only failed or cancelled executions can be retried`, {
         hint: row.status === 'success' ? 'start a new one with `jobsprint run`' : 'wait for it to end, or cancel it first',
@@ -88,8 +89,4 @@ export async function retryExecution(
     }
   }
   return { id: executionId, status: 'pending', previous_status: previous.status, published };
-}
-
-function notFound(id: string): NotFoundError {
-  return new NotFoundError(`execution ${id} not found`, { hint: 'list executions with `jobsprint executions list`' });
 }

@@ -2,7 +2,8 @@ import type { Actor } from '../actor.js';
 import type { Core } from '../context.js';
 import type { Queryable } from '../db/types.js';
 import { ForbiddenError, NotFoundError } from '../errors.js';
-import { isUuid, validateRole } from './validate.js';
+import { isUuid } from '../ids.js';
+import { validateRole } from './validate.js';
 
 /** A user as the CLI shows it: every column except password_hash. */
 export interface UserRecord {

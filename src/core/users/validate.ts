@@ -3,7 +3,6 @@ import { ValidationError } from '../errors.js';
 /** The users.email_format constraint, so the CLI rejects what the database would. */
 export const EMAIL_RE = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/;
 const USERNAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const ROLES = ['user', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -53,6 +52,3 @@ export function validateAvatarUrl(url: string): string {
   return url;
 }
 
-export function isUuid(s: string): boolean {
-  return UUID_RE.test(s);
-}

@@ -2,7 +2,8 @@ import type { ActingAs } from '../actor.js';
 import type { Core } from '../context.js';
 import type { QueryResult } from '../db/types.js';
 import { UsageError } from '../errors.js';
-import { findWorkflow, isUuid, listVersions, normalizeRow, SUMMARY_COLUMNS, type VersionRow, type WorkflowRow, type WorkflowSummary } from './store.js';
+import { isUuid } from '../ids.js';
+import { findWorkflow, listVersions, normalizeRow, SUMMARY_COLUMNS, type VersionRow, type WorkflowRow, type WorkflowSummary } from './store.js';
 
 export interface ListFilters {
   active?: boolean;

@@ -2,7 +2,7 @@ import type { Core } from '../context.js';
 import type { TenantScope } from '../db/types.js';
 import { NotFoundError } from '../errors.js';
 import { readCachedWorkflow, writeCachedWorkflow } from './cache.js';
-import { isUuid } from './store.js';
+import { isUuid } from '../ids.js';
 
 /**
  * What the execution path needs of a workflow. Only versioned content is cached: whether the

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/types.js';
 import { NotFoundError, UsageError } from '../errors.js';
+import { isUuid } from '../ids.js';
 
 /** A workflows row as the CLI shows it (--json uses these column names). */
 export interface WorkflowRow {
@@ -37,12 +38,6 @@ export function normalizeRow<T extends Partial<WorkflowRow>>(row: T): T {
   }
   if ('node_count' in row) (row as Record<string, unknown>).node_count = Number((row as Record<string, unknown>).node_count ?? 0);
   return row;
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(s: string): boolean {
-  return UUID.test(s);
 }
 
 /**
