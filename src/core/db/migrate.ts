@@ -163,10 +163,3 @@ export async function runMigrations(opts: RunOptions): Promise<MigrationFile[]> 
 export async function migrationStatus(url: string, connectTimeoutMs = 5000, dir?: string): Promise<MigrationStatus[]> {
   return withServerClient(url, connectTimeoutMs, (c) => readMigrationStatus(c, dir));
 }
-
-export function requireDatabaseUrl(url: string | undefined): string {
-  if (!url) {
-    throw new ServiceUnavailableError('PostgreSQL', 'no database configured', { hint: 'set JOBSPRINT_DATABASE_URL' });
-  }
-  return url;
-}

@@ -20,10 +20,6 @@ export class Batcher<T, R> {
     });
   }
 
-  get pending(): number {
-    return this.queue.length + this.running;
-  }
-
   private pump(): void {
     while (this.running < this.opts.maxConcurrent && this.queue.length) {
       const batch = this.queue.splice(0, this.opts.maxBatch);

@@ -12,7 +12,6 @@ export interface ClaimedExecution {
   attempt: number;
   /** Someone asked to cancel it before this attempt started (e.g. while its worker was dead). */
   cancel_requested: boolean;
-  workflow_name: string;
   /** Identifies the workflow version, for the definition cache. */
   workflow_version: string;
   /** The workflow's static data as of this claim (null: none kept yet). */
@@ -63,7 +62,6 @@ export async function claimExecutions(db: Queryable, workerId: string, ids: stri
      RETURNING e.id, e.workflow_id, e.user_id, e.trigger_type, e.input_data, e.retry_count, e.max_retries,
        (e.execution_metadata->>'attempt')::int AS attempt,
        (e.execution_metadata ? 'cancel_requested_at') AS cancel_requested,
-       w.name AS workflow_name,
        w.version::text || ':' || w.updated_at::text AS workflow_version,
        (SELECT sd.data FROM workflow_static_data sd WHERE sd.workflow_id = e.workflow_id) AS static_data`,
     [ids, workerId, staleMs],
@@ -92,14 +90,14 @@ export async function classifyUnclaimed(db: Queryable, ids: string[]): Promise<M
 export async function loadDefinitions(
   db: Queryable,
   workflowIds: string[],
-): Promise<Map<string, { definition: Record<string, unknown>; settings: Record<string, unknown>; name: string }>> {
-  const out = new Map<string, { definition: Record<string, unknown>; settings: Record<string, unknown>; name: string }>();
+): Promise<Map<string, { definition: Record<string, unknown>; settings: Record<string, unknown> }>> {
+  const out = new Map<string, { definition: Record<string, unknown>; settings: Record<string, unknown> }>();
   if (!workflowIds.length) return out;
-  const r = await db.query<{ id: string; name: string; definition: Record<string, unknown>; settings: Record<string, unknown> | null }>(
-    `SELECT id, name, definition, settings FROM workflows WHERE id = ANY($1::uuid[])`,
+  const r = await db.query<{ id: string; definition: Record<string, unknown>; settings: Record<string, unknown> | null }>(
+    `SELECT id, definition, settings FROM workflows WHERE id = ANY($1::uuid[])`,
     [workflowIds],
   );
-  for (const row of r.rows) out.set(row.id, { definition: row.definition, settings: row.settings ?? {}, name: row.name });
+  for (const row of r.rows) out.set(row.id, { definition: row.definition, settings: row.settings ?? {} });
   return out;
 }
 

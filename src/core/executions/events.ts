@@ -122,19 +122,6 @@ function normalize(input: ExecutionEventInput): Omit<ExecutionEvent, 'seq'> {
   return e;
 }
 
-/**
- * Publish one complete event on the channel, no log append. Never throws: false when the bus
- * is unavailable. Prefer appendAndPublish for worker events (followers need the log to replay).
- */
-export async function publishExecutionEvent(bus: EventBus, event: ExecutionEvent): Promise<boolean> {
-  try {
-    await withTimeout(bus.publish(EXECUTION_EVENTS_CHANNEL, event), EVENT_PUBLISH_TIMEOUT_MS);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 // KEYS[k] = event log of the k-th execution; ARGV[1] = ttl while running, ARGV[2] = prefixed
 // channel, ARGV[3] = ttl once ended, then per key: the event count, 1 if the execution ended
 // with these events (else 0), the log length the caller expects (-1: unknown), then its events

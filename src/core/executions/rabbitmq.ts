@@ -230,7 +230,7 @@ export class RabbitExecutionQueue implements ExecutionQueue {
   }
 
   private delivery(s: Session, ch: Channel, msg: ConsumeMessage): QueueDelivery {
-    const acks = (s.acks ??= new AckBatcher(ch));
+    const acks = s.acks!;
     const tag = msg.fields.deliveryTag;
     acks.delivered(tag);
     let settled = false;

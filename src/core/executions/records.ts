@@ -45,7 +45,6 @@ export interface AttemptOutcome {
  */
 export class NodeTracker {
   private readonly byName = new Map<string, NodeRecord>();
-  private readonly starts = new Map<string, number>();
   /** Each node's first start, ms since the epoch (durations without parsing the ISO strings back). */
   private readonly startMs = new Map<string, number>();
   /** Microseconds since the epoch of the latest node start: starts stay strictly in run order. */
@@ -72,7 +71,6 @@ export class NodeTracker {
   onEvent(e: EngineEvent): void {
     if (e.type === 'nodeStart') {
       const prev = this.byName.get(e.node);
-      this.starts.set(e.node, (this.starts.get(e.node) ?? 0) + 1);
       const startedAt = prev?.started_at ?? this.startStamp(e.time);
       if (!prev) this.startMs.set(e.node, Math.floor(this.lastStartUs / 1000));
       this.byName.set(e.node, {
@@ -102,14 +100,16 @@ export class NodeTracker {
 
   /** Rows for the attempt: nodes still running when it ended were cut off (cancel, timeout). */
   records(result: RunResult | null, maxBytes: number): NodeRecord[] {
-    const endedAt = new Date().toISOString();
+    const endedMs = Date.now();
+    const endedAt = new Date(endedMs).toISOString();
     const runData: IRunData = result?.runData ?? {};
     const out: NodeRecord[] = [];
-    for (const rec of this.byName.values()) {
+    for (const [name, rec] of this.byName) {
       if (rec.status === 'running') {
         rec.status = 'cancelled';
         rec.completed_at = endedAt;
-        rec.duration_ms = rec.started_at ? Date.parse(endedAt) - Date.parse(rec.started_at) : null;
+        const started = this.startMs.get(name);
+        rec.duration_ms = started !== undefined ? Math.max(0, endedMs - started) : null;
       }
       const tasks = runData[rec.node_name] ?? [];
       const last = tasks[tasks.length - 1];

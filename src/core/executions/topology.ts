@@ -16,7 +16,6 @@ export interface Topology {
   deadExchange: string;
   deadQueue: string;
   delayQueue(delayMs: number): string;
-  delayQueuePrefix: string;
 }
 
 export function topology(prefix: string): Topology {
@@ -27,7 +26,6 @@ export function topology(prefix: string): Topology {
     queue: base,
     deadExchange: `${base}.dlx`,
     deadQueue: `${base}.dead`,
-    delayQueuePrefix: `${base}.delay.`,
     delayQueue: (ms) => `${base}.delay.${Math.round(ms)}`,
   };
 }
