@@ -209,8 +209,6 @@ export interface NodeExecuteContext {
   getInputSource(inputIndex?: number): ISourceData | null;
   /** Resolved parameter (expressions evaluated for itemIndex). Dotted paths allowed. */
   getNodeParameter(name: string, itemIndex: number, fallback?: unknown, opts?: { rawExpressions?: boolean }): any;
-  /** Resolve many items at once (faster): returns one value per item index. */
-  getNodeParameterForItems?(name: string, itemCount: number, fallback?: unknown): any[];
   /**
    * Evaluates an n8n expression ('=...{{ }}') or returns a literal unchanged. `extra` adds
    * variables the expression can read by name (n8n's additional keys, e.g. $response,

@@ -156,6 +156,7 @@ export class Worker {
         return ds.map(() => undefined);
       }
       const byId = new Map(claimed.map((c) => [c.id, c]));
+      const recheck: QueueDelivery[] = [];
       await this.ensureDefinitions(claimed);
       for (const d of fresh) {
         const id = d.executionId!;
@@ -169,12 +170,16 @@ export class Worker {
           this.o.log.warn('dead-lettering a message for an unknown execution', { execution_id: id });
           d.deadLetter();
         } else if (reason === 'running' && d.redelivered) {
-          // Its worker may have died; look again once its heartbeat can be stale.
-          await this.o.queue.publishDelayed([id], this.o.settings.staleMs + 250).catch(() => {});
-          d.ack();
+          recheck.push(d);
         } else {
           d.ack();
         }
+      }
+      if (recheck.length) {
+        // Their worker may have died: look again once its heartbeat can be stale (one delayed
+        // publish for all of them, then the acks).
+        await this.o.queue.publishDelayed(recheck.map((d) => d.executionId!), this.o.settings.staleMs + 250).catch(() => {});
+        for (const d of recheck) d.ack();
       }
     } finally {
       for (const id of ids) this.claiming.delete(id);

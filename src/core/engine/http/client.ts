@@ -93,7 +93,7 @@ function flattenHeaders(raw: Record<string, string | string[] | undefined>): Rec
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw)) {
     if (v === undefined) continue;
-    out[k.toLowerCase()] = Array.isArray(v) ? (k.toLowerCase() === 'set-cookie' ? v.join(', ') : v.join(', ')) : v;
+    out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
   }
   return out;
 }

@@ -45,13 +45,11 @@ export function evalV2(ctx: NodeExecuteContext, i: number, param = 'conditions')
 function evalV1(ctx: NodeExecuteContext, i: number): boolean {
   const combine = ctx.getNodeParameter('combineOperation', i, 'all');
   const conditions = (ctx.getNodeParameter('conditions', i, {}) ?? {}) as Record<string, IDataObject[]>;
-  const results: boolean[] = [];
   for (const type of ['boolean', 'dateTime', 'number', 'string']) {
     for (const c of conditions[type] ?? []) {
       const r = compareV1(type, c, ctx.node.typeVersion);
       if (combine === 'any' && r) return true;
       if (combine !== 'any' && !r) return false;
-      results.push(r);
     }
   }
   return combine === 'any' ? false : true;

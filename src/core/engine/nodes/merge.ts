@@ -223,4 +223,3 @@ async function v1(ctx: NodeExecuteContext): Promise<INodeExecutionData[][] | nul
   throw new NodeOperationError(ctx.node, `The merge mode "${mode}" is not supported`);
 }
 
-export { lodashMerge };

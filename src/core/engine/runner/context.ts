@@ -324,34 +324,6 @@ export class ExecContext implements NodeExecuteContext {
     return this.resolveValue(raw, itemIndex, name);
   }
 
-  getNodeParameterForItems(name: string, itemCount: number, fallback?: unknown): any[] {
-    const raw = getPath(this.node.parameters, name);
-    if (raw === undefined) return Array(itemCount).fill(fallback);
-    if (typeof raw === 'string' && isExpression(raw)) {
-      const p = parseExpression(raw);
-      if (p.kind === 'literal') return Array(itemCount).fill(p.value);
-      const fast = compileFastExpression(raw);
-      if (fast) {
-        const out: unknown[] = [];
-        for (let i = 0; i < itemCount && out.length === i; i++) {
-          const v = fast(this.fastEnv(i));
-          if (v !== DECLINE) out.push(v);
-        }
-        if (out.length === itemCount) return out;
-      }
-      try {
-        this.enter();
-        const id = this.ex.sandbox.compileExpression(p.body);
-        return this.ex.sandbox.evaluateItems(id, itemCount);
-      } catch (e) {
-        throw this.wrapErr(e, 0);
-      }
-    }
-    const out: any[] = [];
-    for (let i = 0; i < itemCount; i++) out.push(this.resolveValue(raw, i, name));
-    return out;
-  }
-
   // ---------------- code ----------------
 
   async runCode(req: CodeRunRequest): Promise<any> {

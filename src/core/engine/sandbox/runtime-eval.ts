@@ -75,16 +75,6 @@ export function installEvalRuntime(G, H, RT, LIMITS) {
     }
     return out;
   };
-  RT.evItems = function (id, n) {
-    const S = RT.S;
-    const f = fns[id];
-    const out = new Array(n);
-    for (let i = 0; i < n; i++) {
-      RT.setIndex(i);
-      out[i] = toOut(f(S));
-    }
-    return out;
-  };
   // template text conversion (riot-tmpl semantics as used by n8n)
   RT.str = function (v) {
     if (v === undefined || v === null) return '';

@@ -65,7 +65,7 @@ interface Generation {
   hostRef: { h: SandboxHost | null };
   isolate: ivm.Isolate;
   context: ivm.Context;
-  fns: Record<'compile' | 'ev' | 'evExtra' | 'evMany' | 'evItems' | 'evChunk' | 'setFrame' | 'compileCode' | 'runCode' | 'runCodeItem', Fn>;
+  fns: Record<'compile' | 'ev' | 'evExtra' | 'evMany' | 'evChunk' | 'setFrame' | 'compileCode' | 'runCode' | 'runCodeItem', Fn>;
   exprIds: Map<string, number>;
   codeIds: Map<string, number>;
   frameKey: unknown;
@@ -158,12 +158,6 @@ export class Sandbox {
       if (r.__err[2] !== null) (e as any).description = r.__err[2];
       return e;
     });
-  }
-
-  evaluateItems(id: number, count: number): unknown[] {
-    const g = this.ensure();
-    const out = this.call(g, g.fns.evItems, [id, count], this.opts.expressionTimeoutMs * Math.max(1, Math.ceil(count / 1000))) as unknown[];
-    return out.map(decode);
   }
 
   /** Frame key the compiled ids belong to: ids are only valid within one isolate generation. */
@@ -314,7 +308,6 @@ function createGeneration(opts: Required<SandboxOptions>, reuse?: ivm.Isolate): 
     ev: get('ev'),
     evExtra: get('evExtra'),
     evMany: get('evMany'),
-    evItems: get('evItems'),
     evChunk: get('evChunk'),
     setFrame: get('setFrame'),
     compileCode: get('compileCode'),

@@ -279,10 +279,6 @@ export function transportError(ctx: NodeExecuteContext, err: unknown, itemIndex:
   return out;
 }
 
-export function isHtmlOrText(contentType: string): boolean {
-  return contentType.startsWith('text/') || contentType.includes('xml') || contentType.includes('javascript');
-}
-
 export const BINARY_CONTENT_TYPES = [
   'image/', 'audio/', 'video/', 'application/octet-stream', 'application/gzip', 'application/zip', 'application/vnd.rar',
   'application/epub+zip', 'application/x-bzip', 'application/x-bzip2', 'application/x-cdf', 'application/vnd.amazon.ebook',
