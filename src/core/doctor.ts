@@ -61,11 +61,12 @@ async function checkDatabase(core: Core): Promise<DatabaseProbe> {
         const r = await client.query<{ v: string }>("SELECT current_setting('server_version') AS v");
         check.version = `PostgreSQL ${r.rows[0]!.v}`;
         check.reachable = true;
+        // The migration status over the same connection.
+        const { readMigrationStatus } = await import('./db/migrate.js');
+        return { check, status: await readMigrationStatus(client) };
       } finally {
         await client.end().catch(() => {});
       }
-      const { migrationStatus } = await import('./db/migrate.js');
-      return { check, status: await migrationStatus(url, timeout) };
     } catch (err) {
       check.detail = message(err);
       return { check, status: null };

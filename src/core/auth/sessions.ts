@@ -88,8 +88,8 @@ export type EndReason = 'logout' | 'user_disabled' | 'user_deleted' | 'password_
 
 /**
  * End every live session of a user inside tx (disable, delete, password change). Returns the
- * ended ids so the caller can drop them from Redis; it also drops them before commit so a
- * racing command cannot keep using a cached copy.
+ * ended ids: the caller drops them from Redis after the commit (a drop before it would let a
+ * racing command re-cache the still-active row, so only the one after counts).
  */
 export async function endUserSessions(
   tx: Queryable,

@@ -78,11 +78,14 @@ class Shown {
 
 export async function followExecution(core: Core, scope: TenantScope, executionId: string, opts: FollowOptions): Promise<FollowResult> {
   const db = await core.db();
+  // Node rows (with their data) are only read once they can be shown: when the execution is
+  // over, or for a one-off print. While following, the poll reads the summary alone.
   const load = (): Promise<Snapshot> =>
-    db.tenantTransaction(scope, async (tx) => ({
-      exec: await getExecutionSummary(tx, executionId),
-      nodes: await getExecutionNodes(tx, executionId),
-    }));
+    db.tenantTransaction(scope, async (tx) => {
+      const exec = await getExecutionSummary(tx, executionId);
+      const nodes = !opts.follow || FINAL_STATUSES.includes(exec.status) ? await getExecutionNodes(tx, executionId) : [];
+      return { exec, nodes };
+    });
   // Unknown (or another tenant's) id fails here, before anything else is touched.
   let snap = await load();
   const shown = new Shown(opts.onEvent);

@@ -137,7 +137,6 @@ export async function setUserActive(core: Core, by: Actor, ref: string, active: 
     if (!active) {
       if (before.role === 'admin' && before.is_active) await assertAnotherAdmin(tx, before.id, 'disable');
       ended = await endUserSessions(tx, before.id, 'user_disabled');
-      await dropCachedSessions(core, ended);
     }
     if (before.is_active === active) return { user: before, ended };
     const { rows } = await tx.query<UserRecord>(`UPDATE users SET is_active = $2 WHERE id = $1 RETURNING ${USER_COLUMNS}`, [before.id, active]);
@@ -165,7 +164,6 @@ export async function deleteUser(core: Core, by: Actor, ref: string): Promise<Us
     if (before.id === by.userId) throw new ConflictError('you cannot delete your own account', { hint: 'ask another admin' });
     if (before.role === 'admin' && before.is_active) await assertAnotherAdmin(tx, before.id, 'delete');
     const ended = await endUserSessions(tx, before.id, 'user_deleted');
-    await dropCachedSessions(core, ended);
     // The audit row outlives the user: audit_logs.user_id is ON DELETE SET NULL.
     await recordAudit(tx, core, {
       userId: by.userId,
@@ -197,7 +195,6 @@ export async function setPassword(core: Core, by: Actor, ref: string, password: 
     await tx.query('UPDATE users SET password_hash = $2 WHERE id = $1', [user.id, passwordHash]);
     const reason: EndReason = 'password_changed';
     const ended = await endUserSessions(tx, user.id, reason, { exceptSessionId: by.sessionId });
-    await dropCachedSessions(core, ended);
     await recordAudit(tx, core, {
       userId: by.userId ?? user.id,
       eventType: 'user.password_changed',
