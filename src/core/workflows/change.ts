@@ -2,7 +2,6 @@ import type { ActingAs } from '../actor.js';
 import type { Core } from '../context.js';
 import { ConflictError, UsageError } from '../errors.js';
 import { checkSource, WorkflowValidationError } from './check.js';
-import { loadEngineSupport } from './engine-support.js';
 import { deriveMetadata, tagNames, uniqueTags, withTags } from './metadata.js';
 import { findWorkflow, getVersion, insertVersion, setActive, syncWorkflowNodes, updateDefinition, type WorkflowRow } from './store.js';
 import { actorUserId, workflowWrite, type WriteScope } from './write.js';
@@ -59,8 +58,9 @@ function conflict(row: WorkflowRow, expected: number, current = row.version): Co
 }
 
 export async function updateWorkflow(core: Core, as: ActingAs, ref: string, doc: unknown, opts: VersionGuard & { label?: string } = {}): Promise<ChangeResult> {
-  const support = await loadEngineSupport();
-  const checked = checkSource({ label: opts.label ?? 'input', fallbackName: '', doc }, support.isSupportedNodeType);
+  // Structure only: unsupported node types would be warnings, which an update does not show,
+  // so the node registry (every node implementation) is not loaded for it.
+  const checked = checkSource({ label: opts.label ?? 'input', fallbackName: '', doc });
   if (checked.errors.length) throw new WorkflowValidationError(checked.errors);
   return workflowWrite(core, as, async (w) => {
     const row = await findWorkflow(w.tx, as.scope.userId, ref);
