@@ -1,9 +1,10 @@
+import { waitForExecution } from './wait.js';
 import { executionNotFound } from './inspect.js';
 import type { Actor } from '../actor.js';
 import { recordAudit } from '../audit.js';
 import type { Core } from '../context.js';
 import type { TenantScope } from '../db/types.js';
-import { ConflictError } from '../errors.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 import { isUuid } from '../ids.js';
 
 /** Daemons listen here; a message `{execution_id}` aborts that execution if it runs there. */
@@ -98,15 +99,13 @@ export async function cancelExecution(
       // The row flag reaches the worker at its next heartbeat.
     }
   }
-  const deadline = Date.now() + (opts.waitMs ?? 5000);
-  let status = 'running';
-  while (Date.now() < deadline) {
-    const r = await db.tenantTransaction(actingAs.scope, (tx) =>
-      tx.query<{ status: string }>(`SELECT status FROM executions WHERE id = $1`, [executionId]),
-    );
-    status = r.rows[0]?.status ?? 'cancelled';
-    if (status !== 'running' && status !== 'pending') break;
-    await new Promise((res) => setTimeout(res, 100));
-  }
+  // Wait (bounded) for the worker to record the end; gone meanwhile counts as ended.
+  const status = await waitForExecution(db, actingAs.scope, executionId, { signal: AbortSignal.timeout(opts.waitMs ?? 5000) }).then(
+    (end) => end.status,
+    (err) => {
+      if (err instanceof NotFoundError) return 'cancelled';
+      throw err;
+    },
+  );
   return { id: executionId, status, previous_status: 'running', requested: true };
 }
