@@ -8,6 +8,7 @@ import path from 'node:path';
 import { runWorkflow, assertRunnable, EngineValidationError, httpClientFromConfig } from '../core/engine/index.js';
 import type { EngineEvent, IDataObject, RunOptions, WorkflowDefinition } from '../core/engine/index.js';
 import { Config } from '../core/config.js';
+import { runnableDefinition } from '../core/executions/engine-adapter.js';
 
 export interface RunLocalOptions {
   file: string;
@@ -70,10 +71,7 @@ export async function runLocal(opts: RunLocalOptions): Promise<number> {
     throw new EngineValidationError(`Workflow file ${file} is not valid JSON: ${(e as Error).message}`);
   }
   // n8n's Basic LLM Chain + OpenAI chat model runs as the chat completion node.
-  if (Array.isArray(wf?.nodes) && wf.nodes.some((n) => typeof n?.type === 'string' && n.type.startsWith('@n8n/n8n-nodes-langchain.'))) {
-    const { mapLangChainNodes } = await import('../core/engine/nodes/extra/index.js');
-    wf = mapLangChainNodes(wf).workflow;
-  }
+  wf = await runnableDefinition(wf);
   assertRunnable(wf);
   const input = opts.input !== undefined ? await readInput(opts.input, process.cwd()) : undefined;
   const ownTimeout = Number(wf.settings?.executionTimeout);

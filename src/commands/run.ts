@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { JobsprintError, UsageError, ValidationError } from '../core/errors.js';
+import { envAllowlistOf } from '../core/executions/engine-adapter.js';
 import { isUuid } from '../core/ids.js';
 import { action, intOption, type CommandContext } from './context.js';
 import { readStdin } from './prompt.js';
@@ -174,7 +175,7 @@ async function runLocalCommand(ctx: CommandContext, file: string): Promise<numbe
       // The workflow's own settings.executionTimeout wins; this is the default for those without one.
       defaultTimeoutMs: timeoutS > 0 ? timeoutS * 1000 : undefined,
       httpDenyNetworks: core.config.get('http_deny_networks'),
-      engine: { envAllowlist: (core.config.get('env_allowlist') ?? '').split(',').map((s) => s.trim()).filter(Boolean) },
+      engine: { envAllowlist: envAllowlistOf(core.config) },
     });
   } finally {
     interrupt.dispose();

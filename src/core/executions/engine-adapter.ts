@@ -1,9 +1,25 @@
+import type { Config } from '../config.js';
 import type { Core } from '../context.js';
 import type { StoreCredentialsProvider } from '../credentials/provider.js';
 import type { CredentialsProvider, IDataObject, RunOptions, RunResult, WorkflowDefinition } from '../engine/types.js';
 
 /** What the worker needs of the engine; tests and the embedded mode may pass their own. */
 export type EngineRunner = (workflow: WorkflowDefinition, opts: RunOptions) => Promise<RunResult>;
+
+/** n8n's Basic LLM Chain + OpenAI chat model pattern runs as the engine's chat completion node. */
+export async function runnableDefinition(def: WorkflowDefinition): Promise<WorkflowDefinition> {
+  if (!Array.isArray(def?.nodes) || !def.nodes.some((n) => typeof n?.type === 'string' && n.type.startsWith('@n8n/n8n-nodes-langchain.'))) return def;
+  const { mapLangChainNodes } = await import('../engine/nodes/extra/index.js');
+  return mapLangChainNodes(def).workflow;
+}
+
+/** The `env_allowlist` setting: the environment variables `$env` may read. */
+export function envAllowlistOf(config: Pick<Config, 'get'>): string[] {
+  return (config.get('env_allowlist') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
 
 export async function loadEngine(): Promise<EngineRunner> {
   const { runWorkflow } = await import('../engine/index.js');

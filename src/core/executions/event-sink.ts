@@ -1,5 +1,5 @@
 import type { Core } from '../context.js';
-import type { ExecutionEventInput } from './events.js';
+import { appendGroups, type ExecutionEventInput } from './events.js';
 
 export interface PipelineLog {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -100,7 +100,6 @@ export class EventSink {
 
   private async send(groups: ExecutionEventInput[][]): Promise<void> {
     if (Date.now() < this.downUntil) return;
-    const { appendGroups } = await import('./events.js');
     const ids = groups.map((g) => g[0]!.execution_id);
     const ended = ids.map((id) => this.ended.delete(id));
     const lengths = await appendGroups(

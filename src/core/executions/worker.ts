@@ -6,7 +6,7 @@ import { Batcher } from './batcher.js';
 import { CANCEL_CHANNEL } from './cancel.js';
 import { claimExecutions, classifyUnclaimed, heartbeat, loadDefinitions, releaseExecutions, type ClaimedExecution } from './claim.js';
 import type { HttpClient } from '../engine/types.js';
-import { credentialsFor, inputItems, loadEngine, timeoutMsOf, type EngineRunner } from './engine-adapter.js';
+import { credentialsFor, envAllowlistOf, inputItems, loadEngine, runnableDefinition, timeoutMsOf, type EngineRunner } from './engine-adapter.js';
 import { EventSink, type PipelineLog } from './event-sink.js';
 import { confirmPublished } from './enqueue.js';
 import type { ExecutionQueue, QueueDelivery } from './queue.js';
@@ -72,7 +72,7 @@ export class Worker {
   private httpClient?: HttpClient & { close(): Promise<void> };
   private stopping = false;
   /** env_allowlist, parsed once per worker (not per execution). */
-  private envAllowlist?: string[];
+  private envAllowlist: string[] = [];
 
   constructor(private readonly o: WorkerOptions) {
     this.engine = o.engine;
@@ -90,6 +90,7 @@ export class Worker {
 
   async start(): Promise<void> {
     this.engine ??= await loadEngine();
+    this.envAllowlist = envAllowlistOf(this.o.core.config);
     const { httpClientFromConfig } = await import('../engine/http/config.js');
     this.httpClient = httpClientFromConfig(this.o.core.config.get('http_deny_networks'));
     await this.subscribeCancel();
@@ -242,7 +243,7 @@ export class Worker {
           mode: row.trigger_type === 'manual' ? 'manual' : 'trigger',
           credentials: await credentialsFor(this.o.core, row.user_id),
           httpClient: this.httpClient,
-          envAllowlist: (this.envAllowlist ??= (this.o.core.config.get('env_allowlist') ?? '').split(',').map((s) => s.trim()).filter(Boolean)),
+          envAllowlist: this.envAllowlist,
           onEvent: (e) => {
             tracker!.onEvent(e);
             this.nodeEvent(base, e);
@@ -402,13 +403,6 @@ export class Worker {
     await this.httpClient?.close().catch(() => {});
     return { finished: before - handedBack, handedBack };
   }
-}
-
-/** n8n's Basic LLM Chain + OpenAI chat model pattern runs as the engine's chat completion node. */
-async function runnableDefinition(def: WorkflowDefinition): Promise<WorkflowDefinition> {
-  if (!def.nodes?.some((n) => typeof n?.type === 'string' && n.type.startsWith('@n8n/n8n-nodes-langchain.'))) return def;
-  const { mapLangChainNodes } = await import('../engine/nodes/extra/index.js');
-  return mapLangChainNodes(def).workflow;
 }
 
 /** The engine's result, or — if it ignores its abort signal for too long — a forced failure. */
