@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, json, runCli } from '../helpers/cli.js';
+import { BIN, expectOneLineError, json, runCli } from '../helpers/cli.js';
 import { createEmbeddedEnv, type EmbeddedEnv } from './helpers.js';
 
 /**
@@ -175,11 +175,8 @@ describe('one process at a time owns the embedded database', () => {
     expect((await cli(['workflows', 'import', join(e.home, 'slow.json')])).code).toBe(0);
     holder = await startHolder();
     const r = await cli(['workflows', 'list']);
-    expect(r.code).toBe(6);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(new RegExp(`^error: the embedded database is in use by another process \\(pid ${holder.pid}: jobsprint run Slow`));
+    expectOneLineError(r, 6, new RegExp(`^error: the embedded database is in use by another process \\(pid ${holder.pid}: jobsprint run Slow`));
     expect(r.stderr).toContain('JOBSPRINT_DATABASE_URL');
-    expect(r.stdout).toBe('');
     const lock = JSON.parse(readFileSync(join(e.home, '.local/share/jobsprint/pgdata.lock'), 'utf8'));
     expect(lock.pid).toBe(holder.pid);
     const d = await cli(['doctor', '--json']);

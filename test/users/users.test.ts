@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createTestEnv, type TestEnv } from '../helpers/env.js';
-import { runCli, json } from '../helpers/cli.js';
+import { expectOneLineError, runCli, json } from '../helpers/cli.js';
 import { DEFAULT_TEST_PASSWORD as PW, createUserAndLogin, loginToken, type LoggedInUser } from '../helpers/users.js';
 
 let t: TestEnv;
@@ -115,12 +115,8 @@ describe('users management by an admin', () => {
       [['users', 'delete', 'bob'], undefined, /pass --yes/],
     ];
     const results = await Promise.all(cases.map(([args, input]) => runCli(args, { env: admin.env, input })));
-    for (const [i, [args, , err]] of cases.entries()) {
-      const r = results[i]!;
-      expect(r.code, args.join(' ')).toBe(2);
-      expect(r.stderr, args.join(' ')).toMatch(err);
-      expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
-      expect(r.stdout).toBe('');
+    for (const [i, [, , err]] of cases.entries()) {
+      expectOneLineError(results[i]!, 2, err);
     }
     expect(await count(`SELECT count(*)::int AS n FROM users WHERE username = 'x1'`)).toBe(0);
     expect(await count(`SELECT count(*)::int AS n FROM audit_logs`)).toBe(before);

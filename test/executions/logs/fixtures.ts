@@ -10,14 +10,6 @@ export function workerCore(t: TestEnv, extra: NodeJS.ProcessEnv = {}): Core {
   return new Core({ config: new Config({ ...t.env, ...extra }), longRunning: true });
 }
 
-export async function insertWorkflow(pool: pg.Pool, userId: string, name: string): Promise<string> {
-  const { rows } = await pool.query<{ id: string }>(
-    `INSERT INTO workflows (user_id, name, definition) VALUES ($1, $2, $3) RETURNING id`,
-    [userId, name, JSON.stringify({ nodes: [], connections: {} })],
-  );
-  return rows[0]!.id;
-}
-
 export interface ExecRow {
   workflowId: string;
   userId: string;

@@ -5,7 +5,8 @@ import { createUserAndLogin, type LoggedInUser } from '../../helpers/users.js';
 import { appendAndPublish, appendGroups, eventLogKey, readEventLog, subscribeExecutionEvents, type ExecutionEventInput } from '../../../src/core/executions/events.js';
 import type { Core } from '../../../src/core/context.js';
 import { followExecution } from '../../../src/core/executions/logs.js';
-import { insertExecution, insertNodeRows, insertWorkflow, jsonLines, sleep, spawnCli, workerCore } from './fixtures.js';
+import { insertExecution, insertNodeRows, jsonLines, sleep, spawnCli, workerCore } from './fixtures.js';
+import { insertWorkflow } from '../pipeline/helpers.js';
 
 let t: TestEnv;
 let alice: LoggedInUser;

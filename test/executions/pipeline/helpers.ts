@@ -81,7 +81,7 @@ export function infiniteLoopWorkflow(timeoutS: number): Record<string, unknown> 
   };
 }
 
-export async function insertWorkflow(pool: pg.Pool, userId: string, name: string, definition: Record<string, unknown>): Promise<string> {
+export async function insertWorkflow(pool: pg.Pool, userId: string, name: string, definition: Record<string, unknown> = { nodes: [], connections: {} }): Promise<string> {
   const { rows } = await pool.query<{ id: string }>(
     `INSERT INTO workflows (user_id, name, definition, settings) VALUES ($1, $2, $3, $4) RETURNING id`,
     [userId, name, JSON.stringify(definition), JSON.stringify(definition.settings ?? {})],
