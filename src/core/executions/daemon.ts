@@ -62,8 +62,10 @@ export async function startDaemon(core: Core, opts: DaemonOptions): Promise<Daem
   partitionTimer.unref();
 
   const { createMetrics } = await import('./metrics.js');
-  const metrics = await createMetrics({ queueDepth: () => queue.stats(), labels: { worker_id: workerId } });
-  const worker = new Worker({
+  // Read by the in-flight gauge at scrape time; assigned just below.
+  let worker: Worker | undefined;
+  const metrics = await createMetrics({ queueDepth: () => queue.stats(), inFlight: () => worker?.inFlight ?? 0, labels: { worker_id: workerId } });
+  worker = new Worker({
     core,
     db,
     queue,
@@ -73,14 +75,8 @@ export async function startDaemon(core: Core, opts: DaemonOptions): Promise<Daem
     log,
     engine: opts.engine,
     hooks: {
-      onStarted: () => {
-        metrics.executionStarted();
-        metrics.setInFlight(worker.inFlight);
-      },
-      onFinished: (status, durationMs) => {
-        metrics.executionFinished(status as 'success' | 'failed' | 'cancelled', durationMs);
-        metrics.setInFlight(worker.inFlight - 1);
-      },
+      onStarted: () => metrics.executionStarted(),
+      onFinished: (status, durationMs) => metrics.executionFinished(status as 'success' | 'failed' | 'cancelled', durationMs),
     },
   });
   await worker.start();

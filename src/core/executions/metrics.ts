@@ -1,17 +1,16 @@
 /**
  * Prometheus metrics of a worker daemon (prom-client, own registry per daemon).
  *
- *   const metrics = await createMetrics({ queueDepth: () => queue.stats() });
+ *   const metrics = await createMetrics({ queueDepth: () => queue.stats(), inFlight: () => worker.inFlight });
  *   metrics.executionStarted();                       // a claim succeeded
  *   metrics.executionFinished('success', durationMs);  // final state committed
- *   metrics.setInFlight(n);                           // or inFlightInc()/inFlightDec()
  *   startHealthServer({ port, checks, metrics })      // serves metrics.render() on /metrics
  *
  * Exposed (prefix `jobsprint_`):
  *   executions_started_total                     counter
  *   executions_finished_total{status}            counter; status = success | failed | cancelled
  *   execution_duration_seconds{status}           histogram, claim to final state
- *   executions_in_flight                         gauge, executions this daemon is running
+ *   executions_in_flight                         gauge, executions this daemon is running (read at scrape time)
  *   queue_depth{queue="ready"|"dead_lettered"}   gauge, read from the broker at scrape time
  *   plus Node.js process metrics (process_*, nodejs_*) unless defaultMetrics is false.
  */
@@ -29,6 +28,8 @@ export interface QueueDepth {
 export interface MetricsOptions {
   /** Read at scrape time; a failure or a slow broker (> 1 s) leaves the last values. */
   queueDepth?: () => Promise<QueueDepth>;
+  /** Executions running now, read at scrape time (so no code path can leave the gauge stale). */
+  inFlight?: () => number;
   /** Node.js process metrics; default true. */
   defaultMetrics?: boolean;
   /** Labels on every series (e.g. { worker_id }). */
@@ -39,9 +40,6 @@ export interface DaemonMetrics {
   readonly registry: Registry;
   executionStarted(): void;
   executionFinished(status: FinalStatus, durationMs: number | null): void;
-  setInFlight(n: number): void;
-  inFlightInc(): void;
-  inFlightDec(): void;
   /** Body and content type for GET /metrics. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -69,7 +67,15 @@ export async function createMetrics(opts: MetricsOptions = {}): Promise<DaemonMe
     buckets: DURATION_BUCKETS,
     registers: [registry],
   });
-  const inFlight = new prom.Gauge({ name: 'jobsprint_executions_in_flight', help: 'Executions this daemon is running now', registers: [registry] });
+  const readInFlight = opts.inFlight;
+  new prom.Gauge({
+    name: 'jobsprint_executions_in_flight',
+    help: 'Executions this daemon is running now',
+    registers: [registry],
+    collect() {
+      this.set(readInFlight ? readInFlight() : 0);
+    },
+  });
   const readQueue = opts.queueDepth;
   new prom.Gauge({
     name: 'jobsprint_queue_depth',
@@ -97,9 +103,6 @@ export async function createMetrics(opts: MetricsOptions = {}): Promise<DaemonMe
       finished.inc({ status });
       if (durationMs !== null && durationMs >= 0) duration.observe({ status }, durationMs / 1000);
     },
-    setInFlight: (n) => inFlight.set(n),
-    inFlightInc: () => inFlight.inc(),
-    inFlightDec: () => inFlight.dec(),
     render: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
   };
 }

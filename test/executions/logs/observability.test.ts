@@ -84,13 +84,12 @@ describe('health server', () => {
 
 describe('metrics', () => {
   it('serves counters, the duration histogram, in-flight and queue depth in Prometheus format', async () => {
-    const metrics = await createMetrics({ queueDepth: async () => ({ ready: 7, deadLettered: 2 }) });
+    const metrics = await createMetrics({ queueDepth: async () => ({ ready: 7, deadLettered: 2 }), inFlight: () => 1 });
     metrics.executionStarted();
     metrics.executionStarted();
     metrics.executionStarted();
     metrics.executionFinished('success', 40);
     metrics.executionFinished('failed', 2500);
-    metrics.inFlightInc();
     const get = await serve(core(), metrics);
     const r = await get('/metrics');
     expect(r.status).toBe(200);
