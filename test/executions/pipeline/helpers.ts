@@ -1,5 +1,4 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import type pg from 'pg';
 import { BIN } from '../../helpers/cli.js';
 import { afterAll, beforeAll } from 'vitest';
@@ -15,16 +14,45 @@ export const FAST_ENV: NodeJS.ProcessEnv = {
   JOBSPRINT_EXECUTION_RETRY_BASE_MS: '300',
 };
 
-/** manual trigger → Set → If: the throughput benchmark's workflow, shared with bench/. */
-const SET_IF = JSON.parse(readFileSync(new URL('../../../bench/workflows/set-if.json', import.meta.url), 'utf8')) as {
-  nodes: Array<Record<string, unknown>>;
+const trigger = { id: 'n-trigger', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, parameters: {}, position: [0, 0] };
+const setNode = {
+  id: 'n-set',
+  name: 'Set',
+  type: 'n8n-nodes-base.set',
+  typeVersion: 3.4,
+  parameters: {
+    assignments: { assignments: [{ id: '1', name: 'doubled', value: '={{ ($json.x ?? 1) * 2 }}', type: 'number' }] },
+    includeOtherFields: true,
+    options: {},
+  },
+  position: [200, 0],
 };
-const [trigger, setNode] = SET_IF.nodes as [Record<string, unknown>, { parameters: Record<string, unknown> } & Record<string, unknown>];
+const ifNode = {
+  id: 'n-if',
+  name: 'If',
+  type: 'n8n-nodes-base.if',
+  typeVersion: 2.2,
+  parameters: {
+    conditions: {
+      options: { caseSensitive: true, typeValidation: 'strict', version: 2 },
+      conditions: [{ leftValue: '={{ $json.doubled }}', rightValue: 3, operator: { type: 'number', operation: 'gt' } }],
+      combinator: 'and',
+    },
+    options: {},
+  },
+  position: [400, 0],
+};
 
 /** manual trigger → Set → If: the benchmark's workflow. */
 export function setIfWorkflow(): Record<string, unknown> {
-  const { name: _name, ...definition } = structuredClone(SET_IF) as Record<string, unknown>;
-  return definition;
+  return {
+    nodes: [trigger, setNode, ifNode],
+    connections: {
+      Start: { main: [[{ node: 'Set', type: 'main', index: 0 }]] },
+      Set: { main: [[{ node: 'If', type: 'main', index: 0 }]] },
+    },
+    settings: { executionOrder: 'v1' },
+  };
 }
 
 /**
