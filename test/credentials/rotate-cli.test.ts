@@ -104,7 +104,15 @@ async function interruptRotation(signal: NodeJS.Signals, env: NodeJS.ProcessEnv)
   const deadline = Date.now() + 30_000;
   while ((await onKey('k2')) < start + 50 && Date.now() < deadline) await sleep(20);
   child.kill(signal);
-  return { code: await closed, stdout, stderr };
+  const code = await closed;
+  // A killed client's last COMMIT can still land after the process is gone: wait for its backends to end.
+  const until = Date.now() + 10_000;
+  while (Date.now() < until) {
+    const { rows } = await t.pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'jobsprint'`);
+    if (rows[0].n === 0) break;
+    await sleep(20);
+  }
+  return { code, stdout, stderr };
 }
 
 describe('an interrupted rotation', () => {
