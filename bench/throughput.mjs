@@ -11,11 +11,17 @@
  * enqueue goes, i.e. a backlog). --engine noop replaces the workflow engine with a stub that
  * emits the same three node events, to measure the pipeline alone. Prints one JSON document.
  *
+ * Also reported: box_cpu (the whole machine's busy CPU ms per execution and idle share over the
+ * measured phase; steadier than executions/s on a shared VM) and postgres (WAL bytes per
+ * execution, checkpoints and autovacuum during the phase). BENCH_DAEMON_NODE_FLAGS passes node
+ * flags to the daemons (e.g. --trace-gc); BENCH_DAEMON_STDOUT appends their stdout to a file.
+ *
  * Needs the build (npx tsc -p tsconfig.build.json) and PostgreSQL, RabbitMQ and Redis; it
  * creates and drops its own database (JOBSPRINT_BENCH_PG, default postgres://postgres@127.0.0.1:5432).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -41,6 +47,19 @@ const { values } = parseArgs({
 
 if (values.child) await runChildDaemon();
 else await main();
+
+/** Busy and idle CPU ms of the whole machine so far (from /proc/stat), or null off Linux. */
+function boxCpu() {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const msPerTick = 1000 / 100; // USER_HZ
+    const idle = (fields[3] + fields[4]) * msPerTick; // idle + iowait
+    const total = fields.slice(0, 8).reduce((a, b) => a + b, 0) * msPerTick;
+    return { busy: total - idle, idle };
+  } catch {
+    return null;
+  }
+}
 
 /** A daemon process: the product's startDaemon, optionally with the stub engine. */
 async function runChildDaemon() {
@@ -117,6 +136,7 @@ async function main() {
       let out = '';
       child.stdout.on('data', (d) => {
         out += d;
+        if (process.env.BENCH_DAEMON_STDOUT) appendFileSync(process.env.BENCH_DAEMON_STDOUT, d);
         const m = /CPU (\{.*\})\n/.exec(out);
         if (m) daemonCpu.push(JSON.parse(m[1]));
       });
@@ -221,7 +241,18 @@ async function main() {
       enqueueCallMs = [];
       enqueueBatches = 0;
     }
+    const pgStats = async () =>
+      (await pool.query(`SELECT pg_current_wal_lsn() AS lsn, (SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter) AS checkpoints,
+                                (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker') AS autovacuum`)).rows[0];
+    const pgBefore = await pgStats();
+    const cpuBefore = boxCpu();
+    let autovacuumSeen = 0;
+    const avPoll = setInterval(() => void pgStats().then((s) => (autovacuumSeen += Number(s.autovacuum)), () => {}), 1000);
     const { t0, enqueueMs, done } = await phase(N);
+    clearInterval(avPoll);
+    const cpuAfter = boxCpu();
+    const pgAfter = await pgStats();
+    const walBytes = Number((await pool.query(`SELECT pg_wal_lsn_diff($1, $2) AS d`, [pgAfter.lsn, pgBefore.lsn])).rows[0].d);
     const measured = [...enqueuedAt.keys()];
     const rows = (await pool.query(`SELECT id, status, completed_at FROM executions WHERE id = ANY($1::uuid[])`, [measured])).rows;
     // Where the time goes, from the row's own timestamps (database clock): enqueue commit →
@@ -270,6 +301,22 @@ async function main() {
       throughput_per_s: Math.round(N / wallS),
       drain_per_s: completions.length > 1 ? Math.round((completions.length - 1) / ((completions.at(-1) - completions[0]) / 1000)) : null,
       latency_ms: { p50: pct(50), p95: pct(95), p99: pct(99), max: latencies.at(-1) ?? null },
+      // The whole machine over the measured phase (Linux): CPU per execution is steadier than
+      // executions/s on a shared VM, and idle time says whether the pipeline waits on itself.
+      box_cpu:
+        cpuBefore && cpuAfter
+          ? {
+              busy_ms_per_execution: Number(((cpuAfter.busy - cpuBefore.busy) / N).toFixed(3)),
+              idle_pct: Math.round((100 * (cpuAfter.idle - cpuBefore.idle)) / (cpuAfter.busy - cpuBefore.busy + cpuAfter.idle - cpuBefore.idle)),
+            }
+          : null,
+      // PostgreSQL over the measured phase: WAL per execution, and what else made it work
+      // harder (a checkpoint means full-page images in the WAL; autovacuum shares the CPUs).
+      postgres: {
+        wal_bytes_per_execution: Math.round(walBytes / N),
+        checkpoints: Number(pgAfter.checkpoints) - Number(pgBefore.checkpoints),
+        autovacuum_worker_seconds: autovacuumSeen,
+      },
       stages_ms: { enqueue_to_claim: stage('to_claim'), claim_to_run: stage('to_run'), run_to_final: stage('to_final') },
       // Issue 8's targets: 2,000 executions/s sustained (a backlog run), and p99 < 100 ms with 500/s offered.
       targets: rate

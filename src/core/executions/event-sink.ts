@@ -1,5 +1,5 @@
 import type { Core } from '../context.js';
-import { appendGroups, type ExecutionEventInput } from './events.js';
+import { appendSerialized, type SerializedGroup } from './events.js';
 
 export interface PipelineLog {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -14,7 +14,7 @@ const MAX_EXECUTIONS_PER_SEND = 200;
 /**
  * The worker's side of live events. Events are buffered per execution (in order) and sent
  * as a group commit: while one Redis call is in flight, whatever every execution emits
- * meanwhile waits and goes out in the next single call (appendGroups), so Redis
+ * meanwhile waits and goes out in the next single call (appendSerialized), so Redis
  * sees a few calls per batch of executions instead of several per execution. Each
  * execution's append + publish stays atomic and its seq dense. Redis is never on the
  * execution's critical path: when it fails, events are dropped for a few seconds (one warning
@@ -22,8 +22,8 @@ const MAX_EXECUTIONS_PER_SEND = 200;
  * the database.
  */
 export class EventSink {
-  /** Events not yet sent, per execution, in emit order (a Map keeps insertion order). */
-  private pending = new Map<string, ExecutionEventInput[]>();
+  /** Events not yet sent (JSON text, see SerializedGroup), per execution, in emit order (a Map keeps insertion order). */
+  private pending = new Map<string, string[]>();
   private scheduled = false;
   /** The send in flight, if any. */
   private sending: Promise<void> | null = null;
@@ -60,20 +60,28 @@ export class EventSink {
     return this.iso;
   }
 
-  emit(event: ExecutionEventInput): void {
+  /** execution.started, already serialized (see events.ts). */
+  started(executionId: string, attempt: number, text: string): void {
     if (this.downUntil && Date.now() < this.downUntil) return;
-    // Stamped when it happened, not when the group goes out.
-    event.at ??= this.stamp();
-    if (event.type === 'execution.finished' && !event.retry_scheduled) this.ended.add(event.execution_id);
-    if (event.type === 'execution.started' && event.attempt === 1 && !this.pending.has(event.execution_id)) {
-      // Nothing was logged for an execution before its first claim (unless a cancel before
-      // it ran: then the script finds the log longer and writes the right seq itself).
-      this.logLength.set(event.execution_id, 0);
-    }
-    const id = event.execution_id;
-    const list = this.pending.get(id);
-    if (list) list.push(event);
-    else this.pending.set(id, [event]);
+    // Nothing was logged for an execution before its first claim (unless a cancel before it
+    // ran: then the script finds the log longer and writes the right seq itself).
+    if (attempt === 1 && !this.pending.has(executionId)) this.logLength.set(executionId, 0);
+    this.emitText(executionId, text);
+  }
+
+  /** execution.finished, already serialized; `final` unless an automatic retry follows. */
+  finished(executionId: string, final: boolean, text: string): void {
+    if (this.downUntil && Date.now() < this.downUntil) return;
+    if (final) this.ended.add(executionId);
+    this.emitText(executionId, text);
+  }
+
+  /** An event already serialized (node events: built as text, see events.ts). */
+  emitText(executionId: string, text: string): void {
+    if (this.downUntil && Date.now() < this.downUntil) return;
+    const list = this.pending.get(executionId);
+    if (list) list.push(text);
+    else this.pending.set(executionId, [text]);
     // Events produced in the same tick go out together.
     if (!this.scheduled && !this.sending) {
       this.scheduled = true;
@@ -86,9 +94,9 @@ export class EventSink {
 
   private pump(): void {
     if (this.sending || !this.pending.size) return;
-    const groups: ExecutionEventInput[][] = [];
+    const groups: SerializedGroup[] = [];
     for (const [id, events] of this.pending) {
-      groups.push(events);
+      groups.push({ executionId: id, events, expected: this.logLength.get(id) ?? -1, ended: this.ended.delete(id) });
       this.pending.delete(id);
       if (groups.length >= MAX_EXECUTIONS_PER_SEND) break;
     }
@@ -98,19 +106,12 @@ export class EventSink {
     });
   }
 
-  private async send(groups: ExecutionEventInput[][]): Promise<void> {
+  private async send(groups: SerializedGroup[]): Promise<void> {
     if (Date.now() < this.downUntil) return;
-    const ids = groups.map((g) => g[0]!.execution_id);
-    const ended = ids.map((id) => this.ended.delete(id));
-    const lengths = await appendGroups(
-      this.core,
-      groups,
-      ids.map((id) => this.logLength.get(id) ?? -1),
-      ended,
-    );
-    ids.forEach((id, k) => {
-      if (lengths === false || ended[k]) this.logLength.delete(id);
-      else this.logLength.set(id, lengths[k]!);
+    const lengths = await appendSerialized(this.core, groups);
+    groups.forEach((g, k) => {
+      if (lengths === false || g.ended) this.logLength.delete(g.executionId);
+      else this.logLength.set(g.executionId, lengths[k]!);
     });
     if (lengths === false) {
       this.downUntil = Date.now() + 5000;

@@ -5,7 +5,8 @@
  * Worker side (call these, nothing else):
  *   appendAndPublish(core, event | events[])  → Promise<ExecutionEvent[] | false>
  *   appendAndPublishMany(core, [events of one execution, …]) → the same for several executions, one round trip
- *   appendGroups(core, groups, expectedLengths) → the worker's variant (see there)
+ *   appendSerialized(core, groups) → the worker's variant: events as JSON text, seq written by the
+     caller when it knows the log length (see there); appendGroups is the same for event objects
  *     Appends to the per-execution log `execution:{id}:events` (a Redis list, one entry per
  *     event, TTL refreshed on every append) AND publishes on `channel:workflow:execution_updated`
  *     (one message per call and execution: an event object, or a JSON array of that execution's
@@ -124,13 +125,15 @@ function normalize(input: ExecutionEventInput): Omit<ExecutionEvent, 'seq'> {
 
 // KEYS[k] = event log of the k-th execution; ARGV[1] = ttl while running, ARGV[2] = prefixed
 // channel, ARGV[3] = ttl once ended, then per key: the event count, 1 if the execution ended
-// with these events (else 0), the log length the caller expects (-1: unknown), then its events
-// as JSON objects. seq = the event's position in the log, so it is dense per execution and
-// survives attempts. When the caller's expected length is right (the worker knows it for a
-// first attempt and after each send), the events arrive with their seq already in them and the
-// script only pushes and publishes them; otherwise it writes the seq in (replacing the caller's
-// guess). Returns each log's new length. The whole call is atomic, so each execution's append +
-// publish is too.
+// with these events (else 0), the log length the caller expects (-1: unknown), then ONE
+// argument with its events as JSON objects, one per line (JSON text never holds a raw newline;
+// one argument per execution rather than per event: the client's per-argument cost was the
+// larger part of this call). seq = the event's position in the log, so it is dense per
+// execution and survives attempts. When the caller's expected length is right (the worker knows
+// it for a first attempt and after each send), the events arrive with their seq already in them
+// and the script only pushes and publishes them; otherwise it writes the seq in (replacing the
+// caller's guess). Returns each log's new length. The whole call is atomic, so each execution's
+// append + publish is too.
 const APPEND_AND_PUBLISH = `
 local a = 4
 local out = {}
@@ -138,13 +141,16 @@ for k = 1, #KEYS do
   local count = tonumber(ARGV[a])
   local ended = ARGV[a + 1] == '1'
   local expected = tonumber(ARGV[a + 2])
-  a = a + 3
+  local blob = ARGV[a + 3]
+  a = a + 4
   local n = redis.call('LLEN', KEYS[k])
   local exact = expected == n
   local msgs = {}
+  local pos = 1
   for i = 1, count do
-    local msg = ARGV[a]
-    a = a + 1
+    local nl = string.find(blob, '\\n', pos, true)
+    local msg = string.sub(blob, pos, (nl or (#blob + 1)) - 1)
+    pos = (nl or #blob) + 1
     if not exact then
       local rest
       if expected >= 0 then rest = string.sub(msg, string.find(msg, ',', 1, true) + 1) else rest = string.sub(msg, 2) end
@@ -215,9 +221,8 @@ export async function appendAndPublishMany(
 }
 
 /**
- * The worker's variant: `expected[k]` is the log length the caller believes group k's
- * execution has (-1: unknown); when right, the script has nothing to rewrite. Returns each
- * log's new length (so the caller knows it for the next send), or false when Redis failed.
+ * appendSerialized for event objects: `expected[k]` is the log length the caller believes group
+ * k's execution has (-1: unknown). Returns each log's new length, or false when Redis failed.
  */
 export async function appendGroups(
   core: Pick<Core, 'hasRedis' | 'redis' | 'bus' | 'config'>,
@@ -226,29 +231,112 @@ export async function appendGroups(
   /** Whether each group holds its execution's final event (computed when not given). */
   ended?: boolean[],
 ): Promise<number[] | false> {
+  return appendSerialized(
+    core,
+    groups.map((events, k) => ({
+      executionId: events[0]!.execution_id,
+      events: events.map(serializeEvent),
+      expected: expected[k] ?? -1,
+      ended: ended ? !!ended[k] : events.some((e) => isFinalEvent(e as ExecutionEvent)),
+    })),
+  );
+}
+
+/**
+ * One execution's events as the worker sends them: each is its JSON text WITHOUT the opening
+ * brace and without seq (`"execution_id":"…",…}`), so the seq can be put in front as text.
+ */
+export interface SerializedGroup {
+  executionId: string;
+  events: string[];
+  /** The log length the caller believes the execution has; -1: unknown. */
+  expected: number;
+  /** Whether these events include the execution's final one. */
+  ended: boolean;
+}
+
+/** An event as SerializedGroup holds it: normalized JSON without its opening brace. */
+export function serializeEvent(input: ExecutionEventInput): string {
+  return JSON.stringify(normalize(input)).slice(1);
+}
+
+/**
+ * The fields every event of one attempt starts with, as JSON text without braces: made once per
+ * attempt, so node events are built as text without an object per event (the worker's event
+ * path was a quarter of its CPU at thousands of executions per second).
+ */
+export function eventHead(execution_id: string, workflow_id: string, user_id: string, attempt: number): string {
+  return `"execution_id":${JSON.stringify(execution_id)},"workflow_id":${JSON.stringify(workflow_id)},"user_id":${JSON.stringify(user_id)},"attempt":${attempt}`;
+}
+
+/** execution.started as serialized text (see SerializedGroup). */
+export function executionStartedText(head: string, at: string, workerId: string): string {
+  return `${head},"at":"${at}","type":"execution.started","status":"running","worker_id":${JSON.stringify(workerId)}}`;
+}
+
+/** execution.finished as serialized text (see SerializedGroup). */
+export function executionFinishedText(head: string, at: string, status: FinalStatus, error: string | null, durationMs: number | null, retryScheduled: boolean): string {
+  return (
+    `${head},"at":"${at}","type":"execution.finished","status":"${status}","error":${errorText(error)},` +
+    `"duration_ms":${Number.isFinite(durationMs) ? durationMs : 'null'}${retryScheduled ? ',"retry_scheduled":true' : ''}}`
+  );
+}
+
+function errorText(error: string | null): string {
+  return error === null ? 'null' : JSON.stringify(error.length > MAX_ERROR_CHARS ? error.slice(0, MAX_ERROR_CHARS) + '…' : error);
+}
+
+/** node.started as serialized text (see SerializedGroup); `name`/`type` are JSON strings. */
+export function nodeStartedText(head: string, at: string, name: string, type: string, runIndex: number): string {
+  return `${head},"at":"${at}","type":"node.started","node_name":${name},"node_type":${type},"run_index":${runIndex},"retry":0}`;
+}
+
+/** node.finished as serialized text (see SerializedGroup); `name`/`type` are JSON strings. */
+export function nodeFinishedText(
+  head: string,
+  at: string,
+  name: string,
+  type: string,
+  e: { status: 'success' | 'failed' | 'cancelled'; itemsIn: number; itemsOut: number[]; durationMs: number | null; error: string | null; runIndex: number },
+): string {
+  const error = errorText(e.error);
+  return (
+    `${head},"at":"${at}","type":"node.finished","node_name":${name},"node_type":${type},"status":"${e.status}",` +
+    `"items_in":${e.itemsIn},"items_out":[${e.itemsOut.join(',')}],"duration_ms":${Number.isFinite(e.durationMs) ? e.durationMs : 'null'},"error":${error},` +
+    `"run_index":${e.runIndex},"retry":0}`
+  );
+}
+
+/**
+ * The worker's append: several executions' events in one Redis call (see the script). When a
+ * group's `expected` is right the events go out with their seq already written. Returns each
+ * log's new length (so the caller knows it for the next send), or false when Redis failed.
+ */
+export async function appendSerialized(core: Pick<Core, 'hasRedis' | 'redis' | 'bus' | 'config'>, groups: SerializedGroup[]): Promise<number[] | false> {
   if (!groups.length) return [];
   try {
     if (!core.hasRedis()) {
       const bus = await core.bus();
       const out: number[] = [];
-      for (const events of groups) {
-        const appended = await appendInProcess(bus, events.map(normalize));
+      for (const g of groups) {
+        const appended = await appendInProcess(bus, g.events.map((rest) => JSON.parse(`{${rest}`) as Omit<ExecutionEvent, 'seq'>));
         out.push(appended.at(-1)!.seq);
       }
       return out;
     }
     const redis = await core.redis();
     const channel = (core.config.get('redis_prefix') ?? '') + EXECUTION_EVENTS_CHANNEL;
-    const args: Array<string | number> = groups.map((events) => eventLogKey(events[0]!.execution_id));
+    const args: Array<string | number> = groups.map((g) => eventLogKey(g.executionId));
     args.push(EVENT_LOG_TTL_SECONDS, channel, finishedTtlSeconds(core));
-    groups.forEach((events, k) => {
-      const base = expected[k] ?? -1;
-      args.push(events.length, (ended ? ended[k] : events.some((e) => isFinalEvent(e as ExecutionEvent))) ? 1 : 0, base);
-      events.forEach((input, i) => {
-        const json = JSON.stringify(normalize(input));
-        args.push(base >= 0 ? `{"seq":${base + i + 1},${json.slice(1)}` : json);
-      });
-    });
+    for (const g of groups) {
+      const base = g.expected;
+      let blob = '';
+      for (let i = 0; i < g.events.length; i++) {
+        if (i) blob += '\n';
+        blob += base >= 0 ? `{"seq":${base + i + 1},${g.events[i]}` : `{${g.events[i]}`;
+      }
+      args.push(g.events.length, g.ended ? 1 : 0, base, blob);
+    }
     const lengths = await withTimeout(appendCommand(redis)(groups.length, ...args), EVENT_PUBLISH_TIMEOUT_MS);
     return lengths.map(Number);
   } catch {

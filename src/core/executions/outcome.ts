@@ -63,18 +63,21 @@ export function attemptOutcome(i: OutcomeInput): AttemptOutcome {
     metadata.last_error = error;
     removeMetadata.push('published_at', 'worker_id');
   }
+  const nodes = tracker ? tracker.records(result, max) : [];
+  // The last node's record holds the execution's output items, already serialized.
+  const lastNode = result?.lastNodeExecuted ? nodes.find((n) => n.node_name === result.lastNodeExecuted) : undefined;
   return {
     id: row.id,
     workflow_id: row.workflow_id,
     attempt: row.attempt,
     status,
-    output_data: status === 'success' ? executionOutput(result, max) : null,
+    output_json: status === 'success' ? executionOutput(result, max, lastNode?.output_json) : null,
     error_message: error,
     duration_ms: durationMs,
     retry_count: retryCount,
     metadata,
     removeMetadata,
-    nodes: tracker ? tracker.records(result, max) : [],
+    nodes,
     replaceNodes: row.attempt > 1 || row.retry_count > 0,
     // As n8n: kept for production (here: non-manual) executions only, and not for a run that
     // was cut off.

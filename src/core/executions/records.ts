@@ -10,8 +10,10 @@ export interface NodeRecord {
   started_at: string | null;
   completed_at: string | null;
   duration_ms: number | null;
-  input_data: unknown;
-  output_data: unknown;
+  /** JSON text of the node's input items (capped, see capJson), or null. */
+  input_json: string | null;
+  /** JSON text of its output items (capped), or null. */
+  output_json: string | null;
   error_message: string | null;
   retry_count: number;
 }
@@ -23,7 +25,8 @@ export interface AttemptOutcome {
   attempt: number;
   /** What the row becomes: a final status, or pending again for an automatic retry. */
   status: 'success' | 'failed' | 'cancelled' | 'pending';
-  output_data: unknown;
+  /** JSON text of the execution's output (last node's items, capped), or null. */
+  output_json: string | null;
   error_message: string | null;
   duration_ms: number;
   retry_count: number;
@@ -60,7 +63,7 @@ export class NodeTracker {
     this.lastStartUs = Math.max(Math.round(ms * 1000), this.lastStartUs + 1);
     const wholeMs = Math.floor(this.lastStartUs / 1000);
     const micros = String(this.lastStartUs % 1000).padStart(3, '0');
-    return `${new Date(wholeMs).toISOString().slice(0, 23)}${micros}Z`;
+    return `${isoAt(wholeMs).slice(0, 23)}${micros}Z`;
   }
 
   private nodeIdOf(name: string): string {
@@ -81,8 +84,8 @@ export class NodeTracker {
         started_at: startedAt,
         completed_at: null,
         duration_ms: null,
-        input_data: null,
-        output_data: null,
+        input_json: null,
+        output_json: null,
         error_message: null,
         retry_count: 0,
       });
@@ -91,7 +94,7 @@ export class NodeTracker {
       if (!rec) return;
       const now = Date.now();
       rec.status = e.status === 'success' ? 'success' : e.status === 'error' ? 'failed' : 'cancelled';
-      rec.completed_at = new Date(now).toISOString();
+      rec.completed_at = isoAt(now);
       const started = this.startMs.get(e.node);
       rec.duration_ms = started !== undefined ? Math.max(0, now - started) : e.durationMs;
       rec.error_message = e.error?.message ?? null;
@@ -101,7 +104,7 @@ export class NodeTracker {
   /** Rows for the attempt: nodes still running when it ended were cut off (cancel, timeout). */
   records(result: RunResult | null, maxBytes: number): NodeRecord[] {
     const endedMs = Date.now();
-    const endedAt = new Date(endedMs).toISOString();
+    const endedAt = isoAt(endedMs);
     const runData: IRunData = result?.runData ?? {};
     const out: NodeRecord[] = [];
     for (const [name, rec] of this.byName) {
@@ -114,8 +117,8 @@ export class NodeTracker {
       const tasks = runData[rec.node_name] ?? [];
       const last = tasks[tasks.length - 1];
       if (last) {
-        rec.output_data = capData(last.data ? { main: last.data.main.map((items) => (items ? items.map(itemJson) : null)) } : null, maxBytes);
-        rec.input_data = capData(inputOf(runData, last.source), maxBytes);
+        rec.output_json = capJson(last.data ? { main: last.data.main.map((items) => (items ? items.map(itemJson) : null)) } : null, maxBytes);
+        rec.input_json = capJson(inputOf(runData, last.source), maxBytes);
         if (!rec.error_message && last.error) rec.error_message = last.error.message;
       }
       out.push(rec);
@@ -152,9 +155,23 @@ function itemJson(item: INodeExecutionData): unknown {
 export function capData(value: unknown, maxBytes: number): unknown {
   if (value === null || value === undefined) return null;
   const json = JSON.stringify(value);
-  if (json.length <= maxBytes) return value;
+  return fits(json, maxBytes) ? value : truncated(value, json, maxBytes);
+}
+
+/** capData as JSON text: the data is serialized once, and that text is what gets written. */
+export function capJson(value: unknown, maxBytes: number): string | null {
+  if (value === null || value === undefined) return null;
+  const json = JSON.stringify(value);
+  if (json === undefined) return null;
+  return fits(json, maxBytes) ? json : JSON.stringify(truncated(value, json, maxBytes));
+}
+
+function fits(json: string, maxBytes: number): boolean {
+  return json.length <= maxBytes && Buffer.byteLength(json) <= maxBytes;
+}
+
+function truncated(value: unknown, json: string, maxBytes: number): unknown {
   const bytes = Buffer.byteLength(json);
-  if (bytes <= maxBytes) return value;
   const main = (value as { main?: unknown[] }).main;
   const kept: unknown[][] = [];
   const counts: number[] = [];
@@ -178,14 +195,41 @@ export function capData(value: unknown, maxBytes: number): unknown {
   return { truncated: true, original_bytes: bytes, items: counts, preview: { main: kept } };
 }
 
-/** The execution's output: the last node's items, capped like node data. */
-export function executionOutput(result: RunResult | null, maxBytes: number): unknown {
+/**
+ * The execution's output as JSON text: the last node's items, capped like node data. Its node
+ * record holds the same items already serialized (`lastNodeJson`): reused rather than made again.
+ */
+export function executionOutput(result: RunResult | null, maxBytes: number, lastNodeJson?: string | null): string | null {
   if (!result?.lastNodeExecuted) return null;
-  const tasks = result.runData[result.lastNodeExecuted] ?? [];
-  const last = tasks[tasks.length - 1];
-  if (!last?.data) return null;
-  const capped = capData({ main: last.data.main.map((items) => (items ? items.map(itemJson) : null)) }, maxBytes);
-  return { last_node: result.lastNodeExecuted, ...(capped as object) };
+  let capped = lastNodeJson;
+  if (capped === undefined) {
+    const tasks = result.runData[result.lastNodeExecuted] ?? [];
+    const last = tasks[tasks.length - 1];
+    if (!last?.data) return null;
+    capped = capJson({ main: last.data.main.map((items) => (items ? items.map(itemJson) : null)) }, maxBytes);
+  }
+  if (!capped || capped[0] !== '{') return null;
+  return `{"last_node":${JSON.stringify(result.lastNodeExecuted)}${capped.length > 2 ? ',' : ''}${capped.slice(1)}`;
+}
+
+/** ISO time of `ms`, made once per millisecond (toISOString per node start and end was measurable). */
+export function isoAt(ms: number): string {
+  if (ms !== isoCache.ms) {
+    isoCache.ms = ms;
+    isoCache.iso = new Date(ms).toISOString();
+  }
+  return isoCache.iso;
+}
+const isoCache = { ms: NaN, iso: '' };
+
+/** A JSON string or null, for building JSON text. */
+function str(s: string | null): string {
+  return s === null ? 'null' : JSON.stringify(s);
+}
+
+/** A number or null, for building JSON text (JSON has no NaN). */
+function num(n: number | null): string {
+  return n !== null && Number.isFinite(n) ? String(n) : 'null';
 }
 
 /**
@@ -203,23 +247,31 @@ export async function recordOutcomes(db: Queryable, workerId: string, outcomes: 
   // last outcome of the batch that changed it wins, as the last writer does across batches.
   const staticWriter = new Map<string, string>();
   for (const o of outcomes) if (o.staticData) staticWriter.set(o.workflow_id, o.id);
-  const rows = outcomes.map((o) => ({
-    id: o.id,
-    static_data: o.staticData && staticWriter.get(o.workflow_id) === o.id ? o.staticData : null,
-    attempt: o.attempt,
-    status: o.status,
-    output_data: o.output_data ?? null,
-    error_message: o.error_message,
-    duration_ms: Math.round(o.duration_ms),
-    retry_count: o.retry_count,
-    meta: o.metadata,
-    remove: o.removeMetadata,
-  }));
-  const nodes = outcomes.flatMap((o) => o.nodes.map((n) => ({ execution_id: o.id, ...n })));
+  // The statement's JSON is built as text around each outcome's already-serialized data: node
+  // items are serialized once (when capped), not again for the statement.
+  let rows = '';
+  let nodes = '';
+  for (const o of outcomes) {
+    const staticData = o.staticData && staticWriter.get(o.workflow_id) === o.id ? JSON.stringify(o.staticData) : 'null';
+    rows +=
+      `${rows ? ',' : '['}{"id":${JSON.stringify(o.id)},"static_data":${staticData},"attempt":${o.attempt},"status":"${o.status}",` +
+      `"output_data":${o.output_json ?? 'null'},"error_message":${str(o.error_message)},"duration_ms":${num(Math.round(o.duration_ms))},` +
+      `"retry_count":${o.retry_count},"meta":${JSON.stringify(o.metadata)},"remove":${JSON.stringify(o.removeMetadata)}}`;
+    const execution = JSON.stringify(o.id);
+    for (const n of o.nodes) {
+      nodes +=
+        `${nodes ? ',' : '['}{"execution_id":${execution},"node_id":${str(n.node_id)},"node_name":${str(n.node_name)},"node_type":${str(n.node_type)},` +
+        `"status":"${n.status}","started_at":${str(n.started_at)},"completed_at":${str(n.completed_at)},"duration_ms":${num(n.duration_ms)},` +
+        `"input_data":${n.input_json ?? 'null'},"output_data":${n.output_json ?? 'null'},"error_message":${str(n.error_message)},"retry_count":${n.retry_count}}`;
+    }
+  }
+  rows += ']';
+  nodes = nodes ? nodes + ']' : '[]';
+  const ids = outcomes.map((o) => o.id);
   const replace = outcomes.filter((o) => o.replaceNodes).map((o) => o.id);
   // The common case is a named statement (prepared once per connection); re-run attempts, which
   // also delete their earlier attempts' node rows, are rare and planned each time.
-  const params: unknown[] = [JSON.stringify(rows), workerId, JSON.stringify(nodes), rows.map((row) => row.id)];
+  const params: unknown[] = [rows, workerId, nodes, ids];
   const r = replace.length
     ? await db.query<{ id: string; outbox_id: string | null }>(RECORD_AND_REPLACE_SQL, [...params, replace])
     : await db.query<{ id: string; outbox_id: string | null }>(RECORD_SQL, params, { name: 'jobsprint_record' });

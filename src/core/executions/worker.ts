@@ -8,6 +8,7 @@ import { claimExecutions, classifyUnclaimed, heartbeat, loadDefinitions, release
 import type { HttpClient } from '../engine/types.js';
 import { credentialsFor, envAllowlistOf, inputItems, loadEngine, runnableDefinition, timeoutMsOf, type EngineRunner } from './engine-adapter.js';
 import { EventSink, type PipelineLog } from './event-sink.js';
+import { eventHead, executionFinishedText, executionStartedText, nodeFinishedText, nodeStartedText, type FinalStatus } from './events.js';
 import { confirmPublished } from './enqueue.js';
 import type { ExecutionQueue, QueueDelivery } from './queue.js';
 import { attemptOutcome } from './outcome.js';
@@ -71,6 +72,7 @@ export class Worker {
   /** One outbound HTTP client per process (it owns the connection pools and the SSRF deny-list). */
   private httpClient?: HttpClient & { close(): Promise<void> };
   private stopping = false;
+  private readonly jsonStrings = new Map<string, string>();
   /** env_allowlist, parsed once per worker (not per execution). */
   private envAllowlist: string[] = [];
 
@@ -216,9 +218,10 @@ export class Worker {
   private async run(r: Running): Promise<void> {
     const { row } = r;
     const started = Date.now();
-    const base = { execution_id: row.id, workflow_id: row.workflow_id, user_id: row.user_id, attempt: row.attempt };
+    // Every event of this attempt starts with these fields; events are built as JSON text.
+    const head = eventHead(row.id, row.workflow_id, row.user_id, row.attempt);
     this.o.hooks?.onStarted?.(row.id);
-    this.events.emit({ ...base, at: this.events.stamp(), type: 'execution.started', status: 'running', worker_id: this.o.workerId });
+    this.events.started(row.id, row.attempt, executionStartedText(head, this.events.stamp(), this.o.workerId));
     const wf = this.definitions.get(row.workflow_id);
     let result: RunResult | null = null;
     let thrown: Error | null = null;
@@ -246,7 +249,7 @@ export class Worker {
           envAllowlist: this.envAllowlist,
           onEvent: (e) => {
             tracker!.onEvent(e);
-            this.nodeEvent(base, e);
+            this.nodeEvent(row.id, head, e);
           },
         });
         result = await untilAbortedTooLong(runP, r.controller.signal);
@@ -271,15 +274,11 @@ export class Worker {
     const retryScheduled = outcome.status === 'pending';
     const finalStatus = retryScheduled ? 'failed' : outcome.status;
     this.o.hooks?.onFinished?.(finalStatus, durationMs);
-    this.events.emit({
-      ...base,
-      at: this.events.stamp(),
-      type: 'execution.finished',
-      status: finalStatus as 'success' | 'failed' | 'cancelled',
-      error: outcome.error_message,
-      duration_ms: durationMs,
-      ...(retryScheduled ? { retry_scheduled: true } : {}),
-    });
+    this.events.finished(
+      row.id,
+      !retryScheduled,
+      executionFinishedText(head, this.events.stamp(), finalStatus as FinalStatus, outcome.error_message, durationMs, retryScheduled),
+    );
     if (retryScheduled) {
       const delay = Number(outcome.metadata.retry_delay_ms);
       this.o.queue
@@ -289,33 +288,39 @@ export class Worker {
     }
   }
 
-  private nodeEvent(base: { execution_id: string; workflow_id: string; user_id: string; attempt: number }, e: EngineEvent): void {
-    // Fields spelled out (no spread): this runs twice per node of every execution.
-    const { execution_id, workflow_id, user_id, attempt } = base;
+  /** Node events as JSON text (no object per event): this runs twice per node of every execution. */
+  private nodeEvent(executionId: string, head: string, e: EngineEvent): void {
     const at = this.events.stamp();
+    const name = this.jsonString(e.node);
+    const type = this.jsonString(e.nodeType);
     if (e.type === 'nodeStart') {
-      this.events.emit({ execution_id, workflow_id, user_id, attempt, at, type: 'node.started', node_name: e.node, node_type: e.nodeType, run_index: e.runIndex, retry: 0 });
+      this.events.emitText(executionId, nodeStartedText(head, at, name, type, e.runIndex));
     } else {
       let itemsIn = 0;
       for (const n of e.itemsIn) itemsIn += n;
-      this.events.emit({
-        execution_id,
-        workflow_id,
-        user_id,
-        attempt,
-        at,
-        type: 'node.finished',
-        node_name: e.node,
-        node_type: e.nodeType,
-        status: e.status === 'success' ? 'success' : e.status === 'error' ? 'failed' : 'cancelled',
-        items_in: itemsIn,
-        items_out: e.itemsOut,
-        duration_ms: e.durationMs,
-        error: e.error?.message ?? null,
-        run_index: e.runIndex,
-        retry: 0,
-      });
+      this.events.emitText(
+        executionId,
+        nodeFinishedText(head, at, name, type, {
+          status: e.status === 'success' ? 'success' : e.status === 'error' ? 'failed' : 'cancelled',
+          itemsIn,
+          itemsOut: e.itemsOut,
+          durationMs: e.durationMs,
+          error: e.error?.message ?? null,
+          runIndex: e.runIndex,
+        }),
+      );
     }
+  }
+
+  /** Node names and types as JSON strings, made once per name. */
+  private jsonString(s: string): string {
+    let j = this.jsonStrings.get(s);
+    if (j === undefined) {
+      if (this.jsonStrings.size > 10_000) this.jsonStrings.clear();
+      j = JSON.stringify(s);
+      this.jsonStrings.set(s, j);
+    }
+    return j;
   }
 
   /**
@@ -336,9 +341,9 @@ export class Worker {
         }
         if (outs.length > 1) return (await Promise.all(outs.map((o) => this.recordBatch([o])))).flat();
         const o = outs[0]!;
-        if (!o.nodes.length && o.output_data === null) throw err;
+        if (!o.nodes.length && o.output_json === null) throw err;
         this.o.log.error('could not record execution data; recording without it', { execution_id: o.id, error: (err as Error).message });
-        outs = [{ ...o, output_data: null, nodes: [], error_message: `${o.error_message ?? ''} (output not recorded: ${(err as Error).message})`.trim() }];
+        outs = [{ ...o, output_json: null, nodes: [], error_message: `${o.error_message ?? ''} (output not recorded: ${(err as Error).message})`.trim() }];
       }
     }
   }
