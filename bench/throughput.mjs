@@ -48,6 +48,18 @@ const { values } = parseArgs({
 if (values.child) await runChildDaemon();
 else await main();
 
+/**
+ * A fixed piece of CPU work (JSON and string handling, like the pipeline's), timed: on a shared VM
+ * the same code runs up to 2x slower in some periods, and this says whether a run was in one.
+ */
+function calibrate() {
+  const obj = { id: '00000000-0000-4000-8000-000000000000', items: Array.from({ length: 20 }, (_, i) => ({ json: { i, s: `v${i}` } })) };
+  const t = process.hrtime.bigint();
+  let n = 0;
+  for (let i = 0; i < 20_000; i++) n += JSON.parse(JSON.stringify(obj)).items.length;
+  return n > 0 ? Math.round(Number(process.hrtime.bigint() - t) / 1e5) / 10 : 0;
+}
+
 /** Busy and idle CPU ms of the whole machine so far (from /proc/stat), or null off Linux. */
 function boxCpu() {
   try {
@@ -245,12 +257,14 @@ async function main() {
       (await pool.query(`SELECT pg_current_wal_lsn() AS lsn, (SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter) AS checkpoints,
                                 (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker') AS autovacuum`)).rows[0];
     const pgBefore = await pgStats();
+    const calibrationBefore = calibrate();
     const cpuBefore = boxCpu();
     let autovacuumSeen = 0;
     const avPoll = setInterval(() => void pgStats().then((s) => (autovacuumSeen += Number(s.autovacuum)), () => {}), 1000);
     const { t0, enqueueMs, done } = await phase(N);
     clearInterval(avPoll);
     const cpuAfter = boxCpu();
+    const calibrationAfter = calibrate();
     const pgAfter = await pgStats();
     const walBytes = Number((await pool.query(`SELECT pg_wal_lsn_diff($1, $2) AS d`, [pgAfter.lsn, pgBefore.lsn])).rows[0].d);
     const measured = [...enqueuedAt.keys()];
@@ -310,6 +324,8 @@ async function main() {
               idle_pct: Math.round((100 * (cpuAfter.idle - cpuBefore.idle)) / (cpuAfter.busy - cpuBefore.busy + cpuAfter.idle - cpuBefore.idle)),
             }
           : null,
+      // The same fixed CPU work timed before and after the phase (ms; lower = faster host period).
+      host_calibration_ms: { before: calibrationBefore, after: calibrationAfter },
       // PostgreSQL over the measured phase: WAL per execution, and what else made it work
       // harder (a checkpoint means full-page images in the WAL; autovacuum shares the CPUs).
       postgres: {

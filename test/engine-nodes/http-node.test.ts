@@ -317,6 +317,124 @@ describe('HTTP Request node: authentication', () => {
   });
 });
 
+describe('HTTP Request node: credential secrets in transport and preparation errors', () => {
+  // Lower case: it ends up in a host name, which URL parsing lower-cases.
+  const HOST_SECRET = 'tok-5ecret-7f3a9c0e';
+  const blockedUrl = `http://${HOST_SECRET}.test/resource`;
+  // The client refuses this host before resolving it, naming the host in its error.
+  const denyingClient = () => createHttpClient({ deniedHosts: [`${HOST_SECRET}.test`] });
+
+  const versions: Array<{ label: string; node: (url: string) => Partial<INode>; credentials: RunOptions['credentials'] }> = [
+    {
+      label: 'v1 (legacy header auth)',
+      node: (url) => ({ typeVersion: 1, parameters: { url, authentication: 'headerAuth', options: {} }, credentials: { httpHeaderAuth: { id: '1', name: 't' } } }),
+      credentials: creds({ httpHeaderAuth: { name: 'X-Api-Key', value: HOST_SECRET } }),
+    },
+    {
+      label: 'v4.2 (generic query auth)',
+      node: (url) => ({
+        typeVersion: 4.2,
+        parameters: { url, authentication: 'genericCredentialType', genericAuthType: 'httpQueryAuth', options: {} },
+        credentials: { httpQueryAuth: { id: '1', name: 't' } },
+      }),
+      credentials: creds({ httpQueryAuth: { name: 'api_key', value: HOST_SECRET } }),
+    },
+    {
+      label: 'v3 (generic header auth)',
+      node: (url) => ({
+        typeVersion: 3,
+        parameters: { url, authentication: 'genericCredentialType', genericAuthType: 'httpHeaderAuth', options: {} },
+        credentials: { httpHeaderAuth: { id: '1', name: 't' } },
+      }),
+      credentials: creds({ httpHeaderAuth: { name: 'X-Api-Key', value: HOST_SECRET } }),
+    },
+  ];
+
+  for (const v of versions) {
+    it(`${v.label}: a blocked request's thrown error hides the secret (message, description, stack)`, async () => {
+      const client = denyingClient();
+      try {
+        const { result, error } = await run(v.node(blockedUrl), { credentials: v.credentials, httpClient: client });
+        expect(result.status).toBe('error');
+        expect(error?.message).toContain('was blocked');
+        expect(error?.message).toContain('**hidden**');
+        expect(error?.message).not.toContain(HOST_SECRET);
+        expect(error?.description ?? '').not.toContain(HOST_SECRET);
+        expect(error?.stack ?? '').not.toContain(HOST_SECRET);
+        expect(JSON.stringify(result)).not.toContain(HOST_SECRET);
+      } finally {
+        await client.close();
+      }
+    });
+
+    for (const mode of [{ continueOnFail: true }, { onError: 'continueRegularOutput' as const }]) {
+      it(`${v.label}: a blocked request's error item hides the secret (${Object.keys(mode)[0]})`, async () => {
+        const client = denyingClient();
+        try {
+          const { result, items } = await run({ ...v.node(blockedUrl), ...mode }, { credentials: v.credentials, httpClient: client });
+          expect(result.status).toBe('success');
+          expect(items).toHaveLength(1);
+          expect(items[0].json.error).toContain('was blocked');
+          expect(items[0].json.error).toContain('**hidden**');
+          expect(JSON.stringify(result)).not.toContain(HOST_SECRET);
+        } finally {
+          await client.close();
+        }
+      });
+    }
+  }
+
+  it('v4.2: an error raised after the credential is loaded (invalid URL) hides the secret', async () => {
+    const node = versions[1].node(`ftp://files.test/?api_key=${HOST_SECRET}`);
+    const { result, error } = await run(node, { credentials: versions[1].credentials });
+    expect(error?.message).toContain('Invalid URL');
+    expect(JSON.stringify(result)).not.toContain(HOST_SECRET);
+    const cont = await run({ ...node, continueOnFail: true }, { credentials: versions[1].credentials });
+    expect(cont.items[0].json.error).toContain('Invalid URL');
+    expect(JSON.stringify(cont.result)).not.toContain(HOST_SECRET);
+  });
+
+  for (const typeVersion of [1, 4.2]) {
+    it(`v${typeVersion}: a header value inside a custom-auth JSON credential is hidden in transport errors`, async () => {
+      const custom = creds({ httpCustomAuth: { json: JSON.stringify({ headers: { 'X-Key': HOST_SECRET } }) } });
+      const node: Partial<INode> = {
+        typeVersion,
+        parameters: { url: blockedUrl, authentication: 'genericCredentialType', genericAuthType: 'httpCustomAuth', options: {} },
+        credentials: { httpCustomAuth: { id: '1', name: 't' } },
+      };
+      const client = denyingClient();
+      try {
+        const { result, error } = await run(node, { credentials: custom, httpClient: client });
+        expect(error?.message).toContain('**hidden**');
+        expect(JSON.stringify(result)).not.toContain(HOST_SECRET);
+        const cont = await run({ ...node, continueOnFail: true }, { credentials: custom, httpClient: client });
+        expect(cont.items[0].json.error).toContain('**hidden**');
+        expect(JSON.stringify(cont.result)).not.toContain(HOST_SECRET);
+      } finally {
+        await client.close();
+      }
+    });
+  }
+
+  for (const typeVersion of [1, 4.2]) {
+    it(`v${typeVersion}: an OAuth2 access token obtained by refresh is hidden too`, async () => {
+      const oauth = creds({
+        oAuth2Api: { accessTokenUrl: `${srv.url}/token`, clientId: 'cid', clientSecret: 'client-secret-xyz', oauthTokenData: { access_token: 'stale', refresh_token: 'refresh-me', expires_at: 1 } },
+      });
+      const node: Partial<INode> = {
+        typeVersion,
+        // /status/404 echoes the Authorization header into its error body.
+        parameters: { url: `${srv.url}/status/404`, authentication: 'genericCredentialType', genericAuthType: 'oAuth2Api', options: {} },
+        credentials: { oAuth2Api: { id: '1', name: 't' } },
+      };
+      const { result, error } = await run(node, { credentials: oauth });
+      expect(result.status).toBe('error');
+      expect(error?.description).toContain('Bearer **hidden**');
+      expect(JSON.stringify(result)).not.toContain('fresh-access-token');
+    });
+  }
+});
+
 describe('HTTP Request node: legacy v1', () => {
   it('sends UI parameters and parses JSON', async () => {
     const { items } = await run({

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWorkflow } from '../../src/core/engine/index.js';
-import type { IDataObject, INode, WorkflowDefinition } from '../../src/core/engine/types.js';
+import type { IDataObject, INode, RunOptions, WorkflowDefinition } from '../../src/core/engine/types.js';
 import { sendJson, startServer } from './helpers.js';
 
 let srv: Awaited<ReturnType<typeof startServer>>;
@@ -26,6 +26,12 @@ beforeAll(async () => {
         const next = { start: 'c2', c2: 'c3' }[cursor] ?? null;
         return sendJson(res, 200, { data: { rows: [{ cursor }] }, meta: { paging: { next: next ? { cursor: next } : null } } }, { 'x-page': cursor });
       }
+      case '/leaky': {
+        // Like many APIs, the next link echoes the caller's query (the API key included, form-encoded), here as a relative URL.
+        const n = Number(req.query.get('n') ?? '0');
+        const query = new URLSearchParams({ n: String(n + 1), api_key: req.query.get('api_key') ?? '' });
+        return sendJson(res, 200, { items: [{ n }], next: `/leaky?${query}` });
+      }
       default:
         return sendJson(res, 404, { error: 'unknown path' });
     }
@@ -33,15 +39,15 @@ beforeAll(async () => {
 });
 afterAll(async () => srv.close());
 
-async function run(parameters: IDataObject) {
+async function run(parameters: IDataObject, node: Partial<INode> = {}, options: RunOptions = {}) {
   const wf: WorkflowDefinition = {
     nodes: [
       { name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, parameters: {}, position: [0, 0] },
-      { name: 'HTTP', type: 'n8n-nodes-base.httpRequest', typeVersion: 4.2, position: [200, 0], parameters } as INode,
+      { name: 'HTTP', type: 'n8n-nodes-base.httpRequest', typeVersion: 4.2, position: [200, 0], parameters, ...node } as INode,
     ],
     connections: { Start: { main: [[{ node: 'HTTP', type: 'main', index: 0 }]] } },
   };
-  const result = await runWorkflow(wf);
+  const result = await runWorkflow(wf, options);
   const out = result.runData.HTTP?.[0];
   return { result, items: out?.data?.main[0] ?? [], error: out?.error };
 }
@@ -79,5 +85,29 @@ describe('HTTP Request node: pagination', () => {
     );
     expect(error).toBeUndefined();
     expect(items.map((i) => i.json.data)).toEqual([{ rows: [{ cursor: 'start' }] }, { rows: [{ cursor: 'c2' }] }, { rows: [{ cursor: 'c3' }] }]);
+  });
+
+  it('hides a query-auth secret echoed into a next URL that fails, in the error and the continue-on-fail item', async () => {
+    // Spaces and "!" make the echoed form ("+", "%21") differ from both the raw and the URI-component encoded secret.
+    const SECRET = 'pg api key 93b1f2e7!';
+    const UNIQUE = '93b1f2e7';
+    const parameters = {
+      ...paginated(`${srv.url}/leaky`, { paginationMode: 'responseContainsNextURL', nextURL: '={{ $response.body.next }}', paginationCompleteWhen: 'responseIsEmpty' }),
+      authentication: 'genericCredentialType',
+      genericAuthType: 'httpQueryAuth',
+    };
+    const credentials: RunOptions['credentials'] = { getCredentials: async () => ({ name: 'api_key', value: SECRET }) };
+    const node = { credentials: { httpQueryAuth: { id: '1', name: 't' } } };
+
+    const { result, error } = await run(parameters, node, { credentials });
+    expect(result.status).toBe('error');
+    expect(error?.message).toMatch(/^Invalid URL: \/leaky\?n=1&.*=\*\*hidden\*\*$/);
+    expect(JSON.stringify(result)).not.toContain(UNIQUE);
+
+    const cont = await run(parameters, { ...node, onError: 'continueRegularOutput' }, { credentials });
+    expect(cont.result.status).toBe('success');
+    expect(cont.items).toHaveLength(1);
+    expect(cont.items[0].json.error).toMatch(/^Invalid URL: \/leaky\?n=1&.*=\*\*hidden\*\*$/);
+    expect(JSON.stringify(cont.result)).not.toContain(UNIQUE);
   });
 });

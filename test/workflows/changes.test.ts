@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActingAs } from '../../src/core/actor.js';
-import type { Core } from '../../src/core/context.js';
+import { Core } from '../../src/core/context.js';
+import { Config } from '../../src/core/config.js';
 import { ConflictError, NotFoundError } from '../../src/core/errors.js';
 import { importWorkflows } from '../../src/core/workflows/import.js';
 import { exportWorkflow, showWorkflow, workflowHistory } from '../../src/core/workflows/browse.js';
 import { deleteWorkflow, renameWorkflow, rollbackWorkflow, setWorkflowActive, tagWorkflow, updateWorkflow } from '../../src/core/workflows/change.js';
-import { loadWorkflowForExecution } from '../../src/core/workflows/load.js';
-import { workflowCacheKey } from '../../src/core/workflows/cache.js';
 import type { WorkflowSource } from '../../src/core/workflows/sources.js';
 import { createTestEnv, type TestEnv } from '../helpers/env.js';
 import { createTenant, testCore } from './helpers.js';
@@ -143,68 +142,27 @@ describe('versions', () => {
   });
 });
 
-describe('the execution path cache', () => {
-  it('returns the new definition right after an update commits', async () => {
-    const id = await importOne(ada, flow('Cached', 'one'));
-    const first = await loadWorkflowForExecution(core, id);
-    expect(first.version).toBe(1);
-    const redis = await core.redis();
-    expect(await redis.get(workflowCacheKey(id))).not.toBeNull();
-
-    await updateWorkflow(core, ada, id, flow('Cached', 'two'));
-    const second = await loadWorkflowForExecution(core, id);
-    expect(second.version).toBe(2);
-    expect((second.definition.nodes as any)[1].parameters.assignments.assignments[0].value).toBe('two');
-  });
-
-  it('never serves a stale entry that a slow reader wrote back after the update', async () => {
-    const id = await importOne(ada, flow('Raced', 'one'));
-    const old = await loadWorkflowForExecution(core, id);
-    await updateWorkflow(core, ada, id, flow('Raced', 'two'));
-    // The race: a reader fetched version 1 before the commit and writes it back after the delete.
-    const cache = await core.cache();
-    await cache.set(workflowCacheKey(id), JSON.stringify(old), 3600);
-    const read = await loadWorkflowForExecution(core, id);
-    expect(read.version).toBe(2);
-  });
-
-  it('under concurrent readers, a read that starts after an update committed never sees an older version', async () => {
-    const id = await importOne(ada, flow('Hammered', 'v1'));
-    let committed = 1;
-    let stop = false;
-    let reads = 0;
-    const stale: string[] = [];
-    const reader = async () => {
-      while (!stop) {
-        const floor = committed;
-        const wf = await loadWorkflowForExecution(core, id);
-        reads++;
-        if (wf.version < floor) stale.push(`read version ${wf.version} after version ${floor} committed`);
-      }
-    };
-    const readers = Array.from({ length: 4 }, reader);
-    for (let v = 2; v <= 15; v++) {
-      await updateWorkflow(core, ada, id, flow('Hammered', `v${v}`));
-      committed = v;
-      await new Promise((r) => setTimeout(r, 5));
+describe('with Redis down', () => {
+  it('changes workflows in PostgreSQL alone: no workflow change touches Redis', async () => {
+    // A closed port: any use of Redis would fail the change with a ServiceUnavailableError.
+    const down = new Core({ config: new Config({ ...t.env, JOBSPRINT_REDIS_URL: 'redis://127.0.0.1:1' }) });
+    try {
+      const started = Date.now();
+      const r = await importWorkflows(down, ada, { sources: [{ label: 'down.json', fallbackName: 'fallback', doc: flow('Redis down') }], problems: [] });
+      const id = r.imported[0]!.id;
+      expect((await renameWorkflow(down, ada, id, 'Redis down 2')).workflow.version).toBe(2);
+      expect((await updateWorkflow(down, ada, id, flow('Redis down 3', 'two'))).workflow.version).toBe(3);
+      expect((await tagWorkflow(down, ada, id, { add: ['x'] })).workflow.version).toBe(4);
+      expect((await rollbackWorkflow(down, ada, id, 2)).workflow.name).toBe('Redis down 2');
+      expect((await setWorkflowActive(down, ada, id, true)).workflow.is_active).toBe(true);
+      const row = await t.pool.query('SELECT name, version, is_active FROM workflows WHERE id = $1', [id]);
+      expect(row.rows[0]).toEqual({ name: 'Redis down 2', version: 5, is_active: true });
+      await deleteWorkflow(down, ada, id);
+      expect((await t.pool.query('SELECT 1 FROM workflows WHERE id = $1', [id])).rowCount).toBe(0);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await down.close();
     }
-    stop = true;
-    await Promise.all(readers);
-    expect(stale).toEqual([]);
-    expect(reads).toBeGreaterThan(20);
-    expect((await loadWorkflowForExecution(core, id)).version).toBe(15);
-  });
-
-  it('is evicted by rename, rollback and delete, and checks the tenant when asked', async () => {
-    const id = await importOne(ada, flow('Evicted'));
-    await loadWorkflowForExecution(core, id);
-    await renameWorkflow(core, ada, id, 'Evicted 2');
-    expect((await loadWorkflowForExecution(core, id)).name).toBe('Evicted 2');
-    await rollbackWorkflow(core, ada, id, 1);
-    expect((await loadWorkflowForExecution(core, id)).version).toBe(3);
-    await expect(loadWorkflowForExecution(core, id, { scope: bob.scope })).rejects.toBeInstanceOf(NotFoundError);
-    await deleteWorkflow(core, ada, id);
-    await expect(loadWorkflowForExecution(core, id)).rejects.toBeInstanceOf(NotFoundError);
   });
 });
 

@@ -6,6 +6,7 @@ import { isUuid } from '../ids.js';
  */
 import type { Queryable } from '../db/types.js';
 import { NotFoundError, UsageError } from '../errors.js';
+import { findWorkflowId } from '../workflows/store.js';
 
 export const EXECUTION_STATUSES = ['pending', 'running', 'success', 'failed', 'cancelled'] as const;
 export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
@@ -52,7 +53,7 @@ export interface ExecutionNodeRow {
 }
 
 export interface ListFilters {
-  /** A workflow id or exact name. */
+  /** A workflow reference, resolved as every workflows command resolves it (findWorkflowId). */
   workflow?: string;
   status?: string;
   trigger?: string;
@@ -107,7 +108,7 @@ export async function listExecutions(tx: Queryable, f: ListFilters): Promise<Lis
     params.push(v);
     return `$${params.length}`;
   };
-  if (f.workflow !== undefined) where.push(`e.workflow_id = ${p(await resolveWorkflowId(tx, f.workflow))}`);
+  if (f.workflow !== undefined) where.push(`e.workflow_id = ${p(await findWorkflowId(tx, f.workflow))}`);
   if (f.status !== undefined) {
     if (!(EXECUTION_STATUSES as readonly string[]).includes(f.status)) {
       throw new UsageError(`invalid --status "${f.status}"`, { hint: `use one of ${EXECUTION_STATUSES.join(', ')}` });
@@ -202,18 +203,6 @@ export function itemCounts(data: unknown): number[] | null {
     }
   }
   return null;
-}
-
-/** A workflow id, or an exact name visible to the tenant. */
-export async function resolveWorkflowId(tx: Queryable, ref: string): Promise<string> {
-  const byId = isUuid(ref);
-  const { rows } = await tx.query<{ id: string }>(
-    byId ? 'SELECT id FROM workflows WHERE id = $1' : 'SELECT id FROM workflows WHERE name = $1 LIMIT 2',
-    [ref],
-  );
-  if (!rows.length) throw new NotFoundError(`workflow "${ref}" not found`, { hint: 'see `jobsprint workflows list`' });
-  if (rows.length > 1) throw new UsageError(`several workflows are named "${ref}"`, { hint: 'pass the workflow id instead' });
-  return rows[0]!.id;
 }
 
 /** `--since`/`--until`: an ISO date/time, or a duration ago (`90s`, `15m`, `2h`, `7d`). */

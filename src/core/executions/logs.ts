@@ -27,7 +27,8 @@ import {
   type ExecutionFinishedEvent,
   type NodeFinishedEvent,
 } from './events.js';
-import { FINAL_STATUSES, getExecutionNodes, getExecutionSummary, resolveWorkflowId, type ExecutionNodeRow, type ExecutionSummary } from './inspect.js';
+import { FINAL_STATUSES, getExecutionNodes, getExecutionSummary, type ExecutionNodeRow, type ExecutionSummary } from './inspect.js';
+import { findWorkflowId } from '../workflows/store.js';
 
 export interface FollowOptions {
   follow: boolean;
@@ -198,7 +199,7 @@ export async function tailExecutions(core: Core, scope: TenantScope, opts: TailO
   let workflowId: string | undefined;
   if (opts.workflow !== undefined) {
     const db = await core.db();
-    workflowId = await db.tenantTransaction(scope, (tx) => resolveWorkflowId(tx, opts.workflow!));
+    workflowId = await db.tenantTransaction(scope, (tx) => findWorkflowId(tx, opts.workflow!, scope.userId));
   }
   if (!core.hasRedis()) {
     throw new ServiceUnavailableError('Redis', 'following live events across processes needs Redis', { hint: 'set JOBSPRINT_REDIS_URL' });

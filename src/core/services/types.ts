@@ -1,7 +1,7 @@
 /**
  * The small service interfaces the core is written against. Redis implements them in
  * production (redis-backends.ts); an in-process implementation serves the embedded mode.
- * Keys are logical (`session:{id}`, `cache:workflow:{id}`); the backend adds its prefix.
+ * Keys are logical (e.g. `session:{id}`); the backend adds its prefix.
  */
 export interface Cache {
   get(key: string): Promise<string | null>;

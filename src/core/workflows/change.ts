@@ -45,7 +45,6 @@ async function writeDefinition(
     const now = await w.tx.query<{ version: number }>('SELECT version FROM workflows WHERE id = $1', [row.id]);
     throw conflict(row, expected, now.rows[0]?.version);
   }
-  await w.touch(row.id, updated.version);
   await insertVersion(w.tx, row.id, change, actorUserId(as));
   await syncWorkflowNodes(w.tx, row.id);
   return updated;
@@ -122,7 +121,6 @@ export async function setWorkflowActive(core: Core, as: ActingAs, ref: string, a
     const row = await findWorkflow(w.tx, as.scope.userId, ref, { forUpdate: true });
     if (row.is_active === active) return { workflow: row, changed: false };
     const updated = await setActive(w.tx, row.id, active);
-    await w.touch(row.id);
     await w.audit(active ? 'workflow.activated' : 'workflow.deactivated', 'update', row.id, { before: { is_active: row.is_active }, after: { is_active: active } });
     return { workflow: updated, changed: true };
   });
@@ -160,7 +158,6 @@ export async function deleteWorkflow(core: Core, as: ActingAs, ref: string, opts
       );
       for (const id of ids) await w.audit('execution.cancelled', 'update', id, { reason: 'workflow deleted', workflow_id: row.id }, 'execution');
     }
-    await w.touch(row.id, 'deleted');
     // Executions first, while the workflow row still exists: the executions statistics
     // trigger writes per-workflow counters on delete and would fail inside the cascade.
     await w.tx.query('DELETE FROM executions WHERE workflow_id = $1', [row.id]);

@@ -46,17 +46,33 @@ export function normalizeRow<T extends Partial<WorkflowRow>>(row: T): T {
  * explicitly. `forUpdate` locks the row for the rest of the transaction.
  */
 export async function findWorkflow(tx: Queryable, userId: string, ref: string, opts: { forUpdate?: boolean } = {}): Promise<WorkflowRow> {
-  const lock = opts.forUpdate ? 'FOR UPDATE' : '';
+  return normalizeRow(await lookupWorkflow<WorkflowRow>(tx, userId, ref, ROW_COLUMNS, opts.forUpdate ? 'FOR UPDATE' : ''));
+}
+
+/**
+ * The id of the workflow `ref` names, resolved exactly as findWorkflow resolves it (same
+ * references, same errors), for commands that only filter by workflow (`executions list
+ * --workflow`, `logs --follow --workflow`). Without `userId` the owner is the user the tenant
+ * transaction runs as; on a connection that is not a tenant transaction nothing matches.
+ */
+export async function findWorkflowId(tx: Queryable, ref: string, userId?: string): Promise<string> {
+  return (await lookupWorkflow<{ id: string }>(tx, userId ?? null, ref, 'w.id', '')).id;
+}
+
+/** The one lookup behind findWorkflow and findWorkflowId: by id, then exact name, then n8n id. */
+async function lookupWorkflow<T>(tx: Queryable, userId: string | null, ref: string, columns: string, lock: string): Promise<T> {
+  const owner = userId === null ? 'w.user_id = jobsprint_current_user_id()' : 'w.user_id = $2';
+  const params = userId === null ? [ref] : [ref, userId];
   if (isUuid(ref)) {
-    const r = await tx.query<WorkflowRow>(`SELECT ${ROW_COLUMNS} FROM workflows w WHERE w.id = $1 AND w.user_id = $2 ${lock}`, [ref, userId]);
-    if (r.rows[0]) return normalizeRow(r.rows[0]);
+    const r = await tx.query<T>(`SELECT ${columns} FROM workflows w WHERE w.id = $1 AND ${owner} ${lock}`, params);
+    if (r.rows[0]) return r.rows[0];
   }
   for (const where of ['w.name = $1', `w.definition->>'id' = $1`]) {
-    const r = await tx.query<WorkflowRow>(`SELECT ${ROW_COLUMNS} FROM workflows w WHERE ${where} AND w.user_id = $2 ORDER BY w.created_at LIMIT 2 ${lock}`, [ref, userId]);
+    const r = await tx.query<T>(`SELECT ${columns} FROM workflows w WHERE ${where} AND ${owner} ORDER BY w.created_at LIMIT 2 ${lock}`, params);
     if (r.rows.length > 1) {
       throw new UsageError(`more than one workflow matches "${ref}"`, { hint: 'use the workflow id (jobsprint workflows list)' });
     }
-    if (r.rows[0]) return normalizeRow(r.rows[0]);
+    if (r.rows[0]) return r.rows[0];
   }
   throw new NotFoundError(`workflow "${ref}" not found`, { hint: 'list your workflows with `jobsprint workflows list`' });
 }

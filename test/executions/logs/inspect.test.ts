@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createTestEnv, type TestEnv } from '../../helpers/env.js';
 import { json, runCli } from '../../helpers/cli.js';
 import { createUserAndLogin, type LoggedInUser } from '../../helpers/users.js';
@@ -184,5 +186,73 @@ describe('executions show', () => {
     expect(json(r).id).toBe(ids_.bob);
     r = await runCli(['executions', 'show', ids_.a1!, '--user', 'alice'], { env: bob.env });
     expect(r.code).toBe(4);
+  });
+});
+
+describe('the workflow reference of executions list and logs', () => {
+  // An imported n8n document keeps its n8n id; every workflows command accepts it as a reference.
+  const n8nDoc = (name: string) => ({
+    id: 'n8nOrdersX1',
+    name,
+    nodes: [{ id: 'n1', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} }],
+    connections: {},
+  });
+  let carol: LoggedInUser;
+  let importFile: (name: string) => Promise<string>;
+  beforeAll(async () => {
+    carol = await createUserAndLogin(t, { email: 'carol@example.com', username: 'carol' });
+    importFile = async (name) => {
+      const f = join(t.home, `${name.replace(/\W/g, '_')}.json`);
+      writeFileSync(f, JSON.stringify(n8nDoc(name)));
+      const r = await runCli(['workflows', 'import', f, '--json'], { env: carol.env });
+      expect(r.code, r.stderr).toBe(0);
+      return json(r).imported[0].id as string;
+    };
+  });
+
+  it('lists the executions of an imported workflow by its n8n id, as `workflows show` finds it', async () => {
+    const imported = await importFile('Imported orders');
+    const other = await insertWorkflow(t.pool, carol.userId, 'Carol other');
+    const mine = [
+      await insertExecution(t.pool, { workflowId: imported, userId: carol.userId, status: 'success', startedAt: at(1) }),
+      await insertExecution(t.pool, { workflowId: imported, userId: carol.userId, status: 'failed', startedAt: at(2), error: 'boom' }),
+    ];
+    await insertExecution(t.pool, { workflowId: other, userId: carol.userId, status: 'success', startedAt: at(3) });
+
+    let r = await runCli(['workflows', 'show', 'n8nOrdersX1', '--json'], { env: carol.env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(json(r).id).toBe(imported);
+    r = await runCli(['executions', 'list', '--workflow', 'n8nOrdersX1', '--json'], { env: carol.env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(json<any[]>(r).map((e) => e.id)).toEqual([...mine].reverse());
+    // The core function, in carol's tenant transaction.
+    const page = await db.tenantTransaction({ userId: carol.userId, role: 'user' }, (tx) => listExecutions(tx, { workflow: 'n8nOrdersX1' }));
+    expect(page.items.map((e) => e.id)).toEqual([...mine].reverse());
+    // An admin acting for carol resolves the reference among carol's workflows.
+    r = await runCli(['executions', 'list', '--user', 'carol', '--workflow', 'n8nOrdersX1', '--json'], { env: alice.env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(json<any[]>(r)).toHaveLength(2);
+    // Another tenant's n8n id is not found, as for `workflows show`.
+    r = await runCli(['executions', 'list', '--workflow', 'n8nOrdersX1'], { env: bob.env });
+    expect(r.code).toBe(3);
+  });
+
+  it('fails on unknown and ambiguous references exactly as the workflows commands do', async () => {
+    const same = async (ref: string, code: number, pattern: RegExp) => {
+      const show = await runCli(['workflows', 'show', ref], { env: carol.env });
+      const list = await runCli(['executions', 'list', '--workflow', ref], { env: carol.env });
+      // logs resolves the reference before it needs Redis (this file has none).
+      const logs = await runCli(['logs', '--follow', '--workflow', ref], { env: carol.env });
+      for (const res of [show, list, logs]) {
+        expect(res.code, res.stderr).toBe(code);
+        expect(res.stderr).toMatch(pattern);
+        expect(res.stderr).toBe(show.stderr);
+        expect(res.stdout).toBe('');
+      }
+    };
+    await same('no such workflow', 3, /^error: workflow "no such workflow" not found \(list your workflows with `jobsprint workflows list`\)\n$/);
+    // A second import of the same document: two workflows now carry that n8n id.
+    await importFile('Imported orders again');
+    await same('n8nOrdersX1', 2, /^error: more than one workflow matches "n8nOrdersX1" \(use the workflow id/);
   });
 });

@@ -1,7 +1,7 @@
 import type { IDataObject, INode, INodeExecutionData, NodeExecuteContext, NodeType } from '../types.js';
 import { NodeOperationError } from '../errors.js';
 import { addSourceField, addSuffix, findMatches, lodashMerge, mergeMatched, mergeMethod, type ClashOptions } from './shared/merge-utils.js';
-import { deepGet } from './shared/validate.js';
+import { deepCopy, deepGet } from './shared/validate.js';
 
 const nInputs = (node: INode) => (node.typeVersion >= 3 ? Number(node.parameters?.numberInputs ?? 2) : 2);
 
@@ -127,7 +127,13 @@ function byFields(ctx: NodeExecuteContext, input1: INodeExecutionData[], input2:
     if (joinMode === 'keepNonMatches') return [outputDataFrom === 'input1' ? input1 : outputDataFrom === 'input2' ? input2 : [...input1, ...input2]];
     if (joinMode === 'keepMatches' || (joinMode === 'enrichInput1' && !input1.length) || (joinMode === 'enrichInput2' && !input2.length)) return [[]];
   }
-  const m = findMatches(input1, input2, fields, options as any);
+  const m = findMatches(input1, input2, fields, {
+    fuzzyCompare: options.fuzzyCompare === true,
+    disableDotNotation: options.disableDotNotation === true,
+    multipleMatches: options.multipleMatches as string | undefined,
+    joinMode,
+    outputDataFrom,
+  });
   const c = clash(ctx);
   if (joinMode === 'keepMatches' || joinMode === 'keepEverything') {
     let out: INodeExecutionData[] = [];
@@ -187,39 +193,55 @@ async function v1(ctx: NodeExecuteContext): Promise<INodeExecutionData[][] | nul
     }
     case 'mergeByKey':
     case 'keepKeyMatches':
-    case 'removeKeyMatches': {
-      const p1 = String(ctx.getNodeParameter('propertyName1', 0, ''));
-      const p2 = String(ctx.getNodeParameter('propertyName2', 0, ''));
-      const index = new Map<string, INodeExecutionData>();
-      for (const b of input2) {
-        const k = deepGet(b.json, p2);
-        if (k === undefined) continue;
-        const key = String(k);
-        if (!index.has(key)) index.set(key, b);
-      }
-      const out: INodeExecutionData[] = [];
-      for (const a of input1) {
-        const k = deepGet(a.json, p1);
-        const match = k === undefined ? undefined : index.get(String(k));
-        if (mode === 'keepKeyMatches') {
-          if (match) out.push(a);
-        } else if (mode === 'removeKeyMatches') {
-          if (!match) out.push(a);
-        } else {
-          const item: INodeExecutionData = { json: structuredClone(a.json), pairedItem: a.pairedItem };
-          if (match) {
-            const overwrite = ctx.getNodeParameter('overwrite', 0, 'always');
-            for (const [key, val] of Object.entries(match.json)) {
-              const cur = item.json[key];
-              if (overwrite === 'always' || (overwrite === 'undefined' && cur === undefined) || (overwrite === 'blank' && (cur === undefined || cur === null || cur === ''))) item.json[key] = structuredClone(val);
-            }
-          }
-          out.push(item);
-        }
-      }
-      return [out];
-    }
+    case 'removeKeyMatches':
+      return [byKey(ctx, mode, input1, input2)];
   }
   throw new NodeOperationError(ctx.node, `The merge mode "${mode}" is not supported`);
 }
 
+/**
+ * Merge v1 key modes, as n8n's MergeV1: input 2 items are indexed by the string form of their
+ * key (items with a falsy key are left out; a later item with the same key replaces an earlier
+ * one). An input 1 item is looked up only when its key is a string, a number (compared as its
+ * string form) or null; any other key (missing, object, array, boolean) finds no match, and
+ * such items are dropped except by "remove key matches".
+ */
+function byKey(ctx: NodeExecuteContext, mode: string, input1: INodeExecutionData[], input2: INodeExecutionData[]): INodeExecutionData[] {
+  const p1 = String(ctx.getNodeParameter('propertyName1', 0, '') ?? '');
+  const p2 = String(ctx.getNodeParameter('propertyName2', 0, '') ?? '');
+  const overwrite = ctx.getNodeParameter('overwrite', 0, 'always');
+  if (!p1 || !p2) return mode === 'keepKeyMatches' ? [] : input1;
+  const index = new Map<string, INodeExecutionData>();
+  for (const b of input2) {
+    const k = b.json ? deepGet(b.json, p2) : undefined;
+    if (k) index.set(String(k), b);
+  }
+  const out: INodeExecutionData[] = [];
+  for (const a of input1) {
+    const ref = deepGet(a.json, p1);
+    const comparable = typeof ref === 'string' || typeof ref === 'number' || ref === null;
+    const match = comparable ? index.get(String(ref)) : undefined;
+    if (!comparable) {
+      if (mode === 'removeKeyMatches') out.push(a);
+      continue;
+    }
+    if (!match) {
+      if (mode !== 'keepKeyMatches') out.push(a);
+      continue;
+    }
+    if (mode === 'keepKeyMatches') out.push(a);
+    if (mode !== 'mergeByKey') continue;
+    const item = deepCopy(a);
+    for (const [key, val] of Object.entries(match.json)) {
+      if (key === p2) continue;
+      const cur = item.json[key];
+      const write =
+        overwrite === 'always' ||
+        (overwrite === 'undefined' && !Object.prototype.hasOwnProperty.call(item.json, key)) ||
+        (overwrite === 'blank' && (cur === undefined || cur === null || cur === ''));
+      if (write) item.json[key] = deepCopy(val);
+    }
+    out.push(item);
+  }
+  return out;
+}

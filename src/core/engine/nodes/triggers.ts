@@ -1,13 +1,15 @@
 import { DateTime } from 'luxon';
 import type { INodeExecutionData, NodeExecuteContext, NodeType } from '../types.js';
+import { runNow, runTimezone } from './extra/dateTime.js';
 
 /** Entry nodes output the items they were started with (the caller's input or one empty item). */
 const passThrough = async (ctx: NodeExecuteContext): Promise<INodeExecutionData[][]> => [ctx.getInputData().map((i) => ({ json: i.json, ...(i.binary ? { binary: i.binary } : {}) }))];
 
 const isDefaultItem = (items: INodeExecutionData[]) => items.length === 1 && Object.keys(items[0].json ?? {}).length === 0 && !items[0].binary;
 
-function scheduleItem(tz: string): INodeExecutionData {
-  const now = DateTime.now().setZone(tz);
+/** What n8n's Schedule Trigger emits for a run, at the run's clock (RunOptions.now) in the run's timezone. */
+function scheduleItem(ms: number, tz: string): INodeExecutionData {
+  const now = DateTime.fromMillis(ms).setZone(tz);
   return {
     json: {
       timestamp: now.toISO(),
@@ -54,8 +56,7 @@ export const triggerNodes: NodeType[] = [
     async execute(ctx) {
       const items = ctx.getInputData();
       if (!isDefaultItem(items)) return passThrough(ctx);
-      const tz = (ctx.workflowDefinition.settings?.timezone as string) || 'America/New_York';
-      return [[scheduleItem(tz)]];
+      return [[scheduleItem(runNow(ctx), runTimezone(ctx))]];
     },
   }),
   t('webhook', {

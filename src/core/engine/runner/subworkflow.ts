@@ -33,7 +33,8 @@ export async function runSubWorkflow(ctx: ExecContext, wf: WorkflowDefinition, i
   const res = await p;
   if (res.status !== 'success') {
     const e = new NodeOperationError(ctx.node, res.error?.message ?? 'Sub-workflow failed', { description: res.error?.description ?? undefined });
-    if (res.status === 'canceled') e.name = 'ManualExecutionCancelledError';
+    // The sub-run's own cancel reason: a timeout stays a timeout (TimeoutExecutionCancelledError).
+    if (res.status === 'canceled') e.name = res.error?.name ?? 'ManualExecutionCancelledError';
     throw e;
   }
   const last = res.lastNodeExecuted;

@@ -1,5 +1,6 @@
 import type { IDataObject, INodeExecutionData, IPairedItemData, NodeType } from '../../types.js';
-import { getPath, isEqual, isEmptyValue, nodeError, setPath } from './util.js';
+import { fuzzyCompare } from '../shared/merge-utils.js';
+import { getPath, isEmptyValue, nodeError, setPath } from './util.js';
 
 type Pair = { field1: string; field2: string };
 type Eq = (a: unknown, b: unknown) => boolean;
@@ -8,32 +9,6 @@ interface Indexed {
   index: number;
 }
 
-const isFalsy = (v: unknown) => v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0);
-
-/** n8n's fuzzy comparison: 1 == "1", true == "true"/1, null == "" == [] and JSON strings == objects. */
-function comparator(fuzzy: boolean): Eq {
-  if (!fuzzy) return isEqual;
-  return (a, b) => {
-    if (a !== null && b !== null && typeof a === typeof b) return isEqual(a, b);
-    if (isFalsy(a) && isFalsy(b)) return true;
-    if (typeof a === 'number' && typeof b === 'string') return a.toString() === b;
-    if (typeof a === 'string' && typeof b === 'number') return a === b.toString();
-    const parsedEq = (s: string, o: unknown) => {
-      try {
-        return isEqual(JSON.parse(s), o);
-      } catch {
-        return false;
-      }
-    };
-    if (a !== null && typeof a === 'object' && typeof b === 'string') return parsedEq(b, a);
-    if (b !== null && typeof a === 'string' && typeof b === 'object') return parsedEq(a, b);
-    const bs = (x: boolean, y: unknown) =>
-      (typeof y === 'string' && (y.toLowerCase() === String(x) || y === (x ? '1' : '0'))) || (typeof y === 'number' && y === (x ? 1 : 0));
-    if (typeof a === 'boolean') return bs(a, b) || isEqual(a, b);
-    if (typeof b === 'boolean') return bs(b, a) || isEqual(a, b);
-    return isEqual(a, b);
-  };
-}
 
 function omit(json: IDataObject, fields: string[]): IDataObject {
   const out = { ...json };
@@ -84,7 +59,7 @@ export const compareDatasetsNode: NodeType = {
     const noDots = options.disableDotNotation === true;
     const multiple = String(options.multipleMatches ?? 'first');
     const skip = String(ctx.getNodeParameter('options.skipFields', 0, '') ?? '').split(',').map((f) => f.trim()).filter(Boolean);
-    const eq = comparator(fuzzy);
+    const eq = fuzzyCompare(fuzzy);
     const read = (json: IDataObject, f: string) => (noDots ? json[f] : getPath(json, f));
     const labels: [string, string] = version >= 2 ? ['inputA', 'inputB'] : ['input1', 'input2'];
 

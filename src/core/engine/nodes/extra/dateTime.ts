@@ -1,5 +1,6 @@
 import { DateTime, Duration, type DurationLikeObject } from 'luxon';
-import type { IDataObject, INodeExecutionData, NodeExecuteContext, NodeType } from '../../types.js';
+import type { IDataObject, INodeExecutionData, NodeExecuteContext, NodeType, RunOptions } from '../../types.js';
+import type { ExecContext } from '../../runner/context.js';
 import { nodeError, setPath, typeVersion } from './util.js';
 
 const MOMENT_TOKENS = /\[[^\]]*\]|YYYY|YY|Q|MMMM|MMM|MM|Mo|M|DDDD|DDD|Do|DD|D|dddd|ddd|dd|d|E|e|WW|W|ww|w|HH|H|hh|h|kk|k|mm|m|ss|s|SSS|SS|S|A|a|ZZ|Z|X|x/g;
@@ -83,8 +84,27 @@ function momentToLuxon(format: string): string {
   return format.replace(MOMENT_TOKENS, (t) => (t.startsWith('[') ? `'${t.slice(1, -1)}'` : map[t] ?? t));
 }
 
-function workflowZone(ctx: NodeExecuteContext): string {
-  return (ctx.workflowDefinition.settings?.timezone as string | undefined) || 'America/New_York';
+/** n8n's default timezone (GENERIC_TIMEZONE unset). */
+const DEFAULT_TIMEZONE = 'America/New_York';
+
+/** The run options of the execution behind a node context (the engine's ExecContext has them). */
+const runOptionsOf = (ctx: NodeExecuteContext): RunOptions | undefined => (ctx as Partial<Pick<ExecContext, 'ex'>>).ex?.options;
+
+/**
+ * The timezone of the run, with the precedence the expression engine uses for $now/$today
+ * (runner/context.ts): RunOptions.timezone, then the workflow's settings.timezone, then n8n's
+ * default. Nodes that compute times (Date & Time, Schedule Trigger) use it so their output
+ * agrees with the expressions of the same run.
+ */
+export function runTimezone(ctx: NodeExecuteContext): string {
+  const settings = ctx.workflowDefinition.settings?.timezone as string | undefined;
+  return (runOptionsOf(ctx)?.timezone ?? settings ?? DEFAULT_TIMEZONE) || DEFAULT_TIMEZONE;
+}
+
+/** Current time of the run in ms: RunOptions.now (a fixed clock for tests), as $now uses it, else the system clock. */
+export function runNow(ctx: NodeExecuteContext): number {
+  const now = runOptionsOf(ctx)?.now;
+  return now ? now() : Date.now();
 }
 
 function executeV1(ctx: NodeExecuteContext): INodeExecutionData[] {
@@ -103,12 +123,12 @@ function executeV1(ctx: NodeExecuteContext): INodeExecutionData[] {
     if (action === 'format') {
       const toFormat = ctx.getNodeParameter('toFormat', i, '') as string;
       let d: DateTime;
-      const fromZone = (options.fromTimezone as string) || (options.toTimezone ? workflowZone(ctx) : undefined);
+      const fromZone = (options.fromTimezone as string) || (options.toTimezone ? runTimezone(ctx) : undefined);
       if (Number.isInteger(value)) d = DateTime.fromSeconds(value as number, fromZone ? { zone: fromZone } : {});
       else if (options.fromFormat) d = DateTime.fromFormat(String(value), momentToLuxon(String(options.fromFormat)), fromZone ? { zone: fromZone } : {});
       else d = parseLoose(value, fromZone);
       if (!d.isValid) throw nodeError(ctx.node, 'The date input format could not be recognized. Please set the "From Format" field', { itemIndex: i });
-      if (options.toTimezone || options.fromTimezone) d = d.setZone((options.toTimezone as string) || workflowZone(ctx));
+      if (options.toTimezone || options.fromTimezone) d = d.setZone((options.toTimezone as string) || runTimezone(ctx));
       else d = d.setZone('system');
       result = formatMoment(d, toFormat);
     } else {
@@ -148,13 +168,13 @@ function executeV2(ctx: NodeExecuteContext): INodeExecutionData[] {
   const out: INodeExecutionData[] = [];
   for (let i = 0; i < items.length; i++) {
     const options = (ctx.getNodeParameter('options', i, {}) ?? {}) as IDataObject;
-    const zone = (options.timezone as string) || workflowZone(ctx);
+    const zone = (options.timezone as string) || runTimezone(ctx);
     let field: string;
     let value: unknown;
     switch (operation) {
       case 'getCurrentDate': {
         field = ctx.getNodeParameter('outputFieldName', i, 'currentDate') as string;
-        const now = DateTime.now().setZone(zone);
+        const now = DateTime.fromMillis(runNow(ctx)).setZone(zone);
         if (!now.isValid) throw nodeError(ctx.node, `The timezone "${zone}" is not valid`, { itemIndex: i });
         value = toJson(ctx.getNodeParameter('includeTime', i, true) ? now : now.startOf('day'));
         break;

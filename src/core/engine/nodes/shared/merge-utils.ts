@@ -1,5 +1,6 @@
 import type { IDataObject, INodeExecutionData, IPairedItemData } from '../../types.js';
 import { deepGet } from './validate.js';
+import { isEqual } from '../extra/util.js';
 
 const isPlain = (v: unknown): v is IDataObject => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
 
@@ -54,17 +55,48 @@ export function addSourceField(items: INodeExecutionData[], source: string): INo
   return items.map((e) => ({ ...e, json: { _source: source, ...e.json } }));
 }
 
-function isEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
-  return JSON.stringify(a) === JSON.stringify(b);
+const isNull = (v: unknown) => v === null;
+/** n8n's isFalsy (utilities.ts): null, '' and [] (undefined is handled separately). */
+const isFalsy = (v: unknown) => v === null || v === '' || (Array.isArray(v) && v.length === 0);
+
+function jsonEquals(str: string, value: unknown): boolean {
+  try {
+    return isEqual(JSON.parse(str), value);
+  } catch {
+    return false;
+  }
 }
 
-function fuzzyEqual(a: unknown, b: unknown): boolean {
-  if (isEqual(a, b)) return true;
-  const norm = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v).trim().toLowerCase());
-  if ((typeof a === 'number' || typeof b === 'number') && !isNaN(Number(a)) && !isNaN(Number(b))) return Number(a) === Number(b);
-  return norm(a) === norm(b);
+export type CompareFunction = (a: unknown, b: unknown) => boolean;
+
+/**
+ * n8n's fuzzyCompare (nodes-base utilities): without fuzzy it is lodash isEqual (deep,
+ * independent of key order); with fuzzy, values of different types are converted before
+ * comparing: 3 == '3', true == 'true'/'TRUE'/1/'1', null == '' == [] (and == a missing
+ * value), a JSON string == the object/array it encodes. compareVersion >= 2 also treats
+ * null as equal to 0 and '0'. Used by every node that matches items on field values.
+ */
+export function fuzzyCompare(useFuzzyCompare: boolean, compareVersion = 1): CompareFunction {
+  if (!useFuzzyCompare) return isEqual;
+  return (a, b) => {
+    // same type: strict (deep) comparison
+    if (!isNull(a) && !isNull(b) && typeof a === typeof b) return isEqual(a, b);
+    if (compareVersion >= 2) {
+      if (isNull(a) && (isNull(b) || b === 0 || b === '0')) return true;
+      if (isNull(b) && (a === 0 || a === '0')) return true;
+    }
+    if (isFalsy(a) && isFalsy(b)) return true;
+    if ((isFalsy(a) && b === undefined) || (a === undefined && isFalsy(b))) return true;
+    if (typeof a === 'number' && typeof b === 'string') return a.toString() === b;
+    if (typeof a === 'string' && typeof b === 'number') return a === b.toString();
+    if (!isNull(a) && typeof a === 'object' && typeof b === 'string') return jsonEquals(b, a);
+    if (!isNull(b) && typeof b === 'object' && typeof a === 'string') return jsonEquals(a, b);
+    const boolEq = (x: boolean, y: unknown) =>
+      (typeof y === 'string' && (y.toLocaleLowerCase() === String(x) || y === (x ? '1' : '0'))) || (typeof y === 'number' && y === (x ? 1 : 0));
+    if (typeof a === 'boolean' && boolEq(a, b)) return true;
+    if (typeof b === 'boolean' && boolEq(b, a)) return true;
+    return isEqual(a, b);
+  };
 }
 
 export interface Matches {
@@ -74,36 +106,48 @@ export interface Matches {
   unmatched2: INodeExecutionData[];
 }
 
+export interface MatchOptions {
+  fuzzyCompare?: boolean;
+  disableDotNotation?: boolean;
+  multipleMatches?: string;
+  joinMode?: string;
+  outputDataFrom?: string;
+}
+
+/**
+ * n8n's findMatches: an input 1 item matches the input 2 items whose fields equal its own
+ * (fuzzyCompare); an item missing a field never matches. When the matches are merged into
+ * the output (output from both inputs, enrich modes) each pair is its own entry, so an
+ * item with two matches yields two output items.
+ */
 export function findMatches(
   input1: INodeExecutionData[],
   input2: INodeExecutionData[],
   fields: Array<{ field1: string; field2: string }>,
-  opts: { fuzzyCompare?: boolean; disableDotNotation?: boolean; multipleMatches?: string },
+  opts: MatchOptions,
 ): Matches {
-  const eq = opts.fuzzyCompare ? fuzzyEqual : isEqual;
+  const eq = fuzzyCompare(!!opts.fuzzyCompare);
   const get = (o: IDataObject, k: string) => (opts.disableDotNotation ? o[k] : deepGet(o, k));
+  const perPair = (opts.outputDataFrom ?? 'both') === 'both' || opts.joinMode === 'enrichInput1' || opts.joinMode === 'enrichInput2';
   const res: Matches = { matched: [], matched2: [], unmatched1: [], unmatched2: [] };
   const matchedIn2 = new Set<number>();
-  outer: for (const e1 of input1) {
+  for (const e1 of input1) {
     const lookup: Array<[string, unknown]> = fields.map((f) => [f.field2, get(e1.json, f.field1)]);
-    for (const [, v] of lookup) {
-      if (v === undefined) {
-        res.unmatched1.push(e1);
-        continue outer;
-      }
-    }
-    const found: INodeExecutionData[] = [];
-    input2.forEach((e2, idx) => {
-      if (lookup.every(([k, v]) => eq(v, get(e2.json, k)))) {
-        matchedIn2.add(idx);
-        found.push(e2);
-      }
-    });
-    if (!found.length) {
+    if (lookup.some(([, v]) => v === undefined)) {
       res.unmatched1.push(e1);
       continue;
     }
-    res.matched.push({ entry: e1, matches: opts.multipleMatches === 'first' ? [found[0]] : found });
+    const found: INodeExecutionData[] = [];
+    for (let idx = 0; idx < input2.length; idx++) {
+      const e2 = input2[idx];
+      if (e2 === undefined || !lookup.every(([k, v]) => eq(v, get(e2.json, k)))) continue;
+      matchedIn2.add(idx);
+      found.push(e2);
+      if (opts.multipleMatches === 'first') break;
+    }
+    if (!found.length) res.unmatched1.push(e1);
+    else if (perPair) for (const m of found) res.matched.push({ entry: e1, matches: [m] });
+    else res.matched.push({ entry: e1, matches: found });
   }
   input2.forEach((e2, idx) => (matchedIn2.has(idx) ? res.matched2.push(e2) : res.unmatched2.push(e2)));
   return res;

@@ -60,6 +60,8 @@ export async function paginate(
   prepared: { request: OutgoingRequest; auth: Auth; response: ResponseOptions },
   p: PaginationParams,
   itemIndex: number,
+  /** The item's secrets (grown by OAuth2 tokens used); the caller redacts what this throws with them. */
+  secrets: Set<string> = secretsOf(prepared.auth),
 ): Promise<RawResponse[]> {
   const base = prepared.request;
   const format: ResponseFormat = prepared.response.format;
@@ -121,7 +123,7 @@ export async function paginate(
       }
     }
 
-    const res = await sendWithAuth(ctx, req, prepared.auth);
+    const res = await sendWithAuth(ctx, req, prepared.auth, secrets);
     responses.push(res);
     const text = res.body.toString('utf8');
     if (previousBody !== undefined && text === previousBody) {
@@ -141,7 +143,7 @@ export async function paginate(
     if (!shouldContinue(ctx, itemIndex, keys)) break;
     if (res.statusCode < 200 || res.statusCode >= 300) {
       if (prepared.response.neverError) break;
-      throw statusError(ctx, res, itemIndex, secretsOf(prepared.auth)) as NodeApiError;
+      throw statusError(ctx, res, itemIndex, secrets) as NodeApiError;
     }
     if (p.requestInterval) await ctx.helpers.sleep(Number(p.requestInterval));
   }

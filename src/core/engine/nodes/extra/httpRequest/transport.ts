@@ -61,12 +61,23 @@ export function collectSecrets(data: unknown, out: Set<string> = new Set()): Set
   return out;
 }
 
+/** The forms a secret takes in text: as is, URI-component encoded, and as a query string encodes it. */
+function secretForms(s: string): string[] {
+  const forms = [s];
+  const uri = encodeURIComponent(s);
+  if (uri !== s) forms.push(uri);
+  const query = new URLSearchParams([['', s]]).toString().slice(1);
+  if (query !== s && query !== uri) forms.push(query);
+  return forms;
+}
+
 export function redact(text: string, secrets: Iterable<string>): string {
   let out = text;
   for (const s of [...secrets].sort((a, b) => b.length - a.length)) {
-    if (s && out.includes(s)) out = out.split(s).join('**hidden**');
-    const enc = encodeURIComponent(s);
-    if (enc !== s && out.includes(enc)) out = out.split(enc).join('**hidden**');
+    if (!s) continue;
+    for (const form of secretForms(s)) {
+      if (out.includes(form)) out = out.split(form).join('**hidden**');
+    }
   }
   return out;
 }
@@ -165,7 +176,7 @@ async function fetchToken(ctx: NodeExecuteContext, creds: IDataObject, params: R
   return data;
 }
 
-async function oauth2Token(ctx: NodeExecuteContext, auth: Auth, force: boolean): Promise<TokenData> {
+async function oauth2Token(ctx: NodeExecuteContext, auth: Auth, force: boolean, secrets?: Set<string>): Promise<TokenData> {
   const creds = auth.data ?? {};
   const key = auth.credentialType ?? 'oAuth2Api';
   const holder = ctx.getNodeContext();
@@ -183,6 +194,8 @@ async function oauth2Token(ctx: NodeExecuteContext, auth: Auth, force: boolean):
     // Let a credentials store that supports it persist the refreshed token.
     await ctx.updateCredentialsOAuthTokenData(key, token as IDataObject);
   }
+  // A refreshed (or cached) token is a secret of this request like the credential's own.
+  for (const t of [token.access_token, token.refresh_token]) if (typeof t === 'string' && t) secrets?.add(t);
   return token;
 }
 
@@ -228,14 +241,15 @@ function applyAuth(req: OutgoingRequest, auth: Auth, token?: TokenData): Outgoin
 /**
  * Sends the request with credentials. Returns the raw response (status checks are
  * the caller's: pagination and "never error" need the response either way).
+ * OAuth2 tokens obtained on the way are added to `secrets`, so the caller's errors hide them too.
  */
-export async function sendWithAuth(ctx: NodeExecuteContext, req: OutgoingRequest, auth: Auth): Promise<RawResponse> {
+export async function sendWithAuth(ctx: NodeExecuteContext, req: OutgoingRequest, auth: Auth, secrets?: Set<string>): Promise<RawResponse> {
   if (auth.kind === 'oAuth2Api') {
-    let token = await oauth2Token(ctx, auth, false);
+    let token = await oauth2Token(ctx, auth, false, secrets);
     let res = await rawSend(ctx, applyAuth(req, auth, token));
     const canRefresh = auth.data?.grantType === 'clientCredentials' || !!token.refresh_token;
     if (res.statusCode === 401 && canRefresh) {
-      token = await oauth2Token(ctx, auth, true);
+      token = await oauth2Token(ctx, auth, true, secrets);
       res = await rawSend(ctx, applyAuth(req, auth, token));
     }
     return res;
@@ -243,10 +257,19 @@ export async function sendWithAuth(ctx: NodeExecuteContext, req: OutgoingRequest
   return rawSend(ctx, applyAuth(req, auth));
 }
 
-export function secretsOf(auth: Auth): Set<string> {
-  const s = collectSecrets(auth.data);
+/** Every secret a credential puts into a request: its strings, the values inside custom-auth JSON, the basic-auth encoding. */
+export function secretsOf(auth: Auth, out: Set<string> = new Set()): Set<string> {
+  const s = collectSecrets(auth.data, out);
   const d = auth.data ?? {};
   if (auth.kind === 'httpBasicAuth') s.add(Buffer.from(`${d.user ?? ''}:${d.password ?? ''}`).toString('base64'));
+  if (auth.kind === 'httpCustomAuth' && typeof d.json === 'string') {
+    // Custom auth given as JSON text: its header, query and body values are sent one by one.
+    try {
+      collectSecrets(JSON.parse(d.json), s);
+    } catch {
+      // invalid JSON is reported by applyAuth; the text as a whole is already collected
+    }
+  }
   return s;
 }
 
@@ -271,6 +294,8 @@ export function transportError(ctx: NodeExecuteContext, err: unknown, itemIndex:
   if (err instanceof NodeOperationError) {
     err.message = redact(err.message, secrets);
     if (err.description) err.description = redact(err.description, secrets);
+    // The stack was captured with the original message, and errors are stored with their stack.
+    if (typeof err.stack === 'string') err.stack = redact(err.stack, secrets);
     return err;
   }
   const e = err as any;

@@ -2,9 +2,8 @@
 import { NodeOperationError } from '../../../errors.js';
 import type { IDataObject, INodeExecutionData, NodeExecuteContext } from '../../../types.js';
 import { assertBinaryData, binaryBuffer } from '../binary.js';
-import { resolveAuth } from './auth.js';
-import { responseToItems, type ResponseOptions } from './response.js';
-import { redact, secretsOf, sendWithAuth, statusError, transportError, type Auth, type OutgoingRequest, type RawResponse } from './transport.js';
+import { defaultAccept, runItems, type Prepared } from './run.js';
+import { sendWithAuth, type Auth, type OutgoingRequest } from './transport.js';
 
 const JSON_PARAMS: Array<[string, 'body' | 'headers' | 'qs', string]> = [
   ['bodyParametersJson', 'body', 'Body Parameters'],
@@ -17,8 +16,7 @@ const UI_PARAMS: Array<[string, 'body' | 'headers' | 'qs']> = [
   ['queryParametersUi', 'qs'],
 ];
 
-async function prepare(ctx: NodeExecuteContext, item: INodeExecutionData, i: number): Promise<{ request: OutgoingRequest; auth: Auth; response: ResponseOptions }> {
-  const auth = await resolveAuth(ctx, i, 'v1');
+async function prepare(ctx: NodeExecuteContext, item: INodeExecutionData, i: number, auth: Auth): Promise<Prepared> {
   const method = String(ctx.getNodeParameter('requestMethod', i, 'GET')).toUpperCase();
   const options = (ctx.getNodeParameter('options', i, {}) ?? {}) as IDataObject;
   const url = String(ctx.getNodeParameter('url', i, '') ?? '');
@@ -92,13 +90,7 @@ async function prepare(ctx: NodeExecuteContext, item: INodeExecutionData, i: num
     body = JSON.stringify(body);
   }
   if (options.bodyContentCustomMimeType) headers['content-type'] = String(options.bodyContentCustomMimeType);
-  if (headers.accept === undefined) {
-    headers.accept = responseFormat === 'json'
-      ? 'application/json,text/*;q=0.99'
-      : responseFormat === 'string'
-        ? 'application/json,text/html,application/xhtml+xml,application/xml,text/*;q=0.9, */*;q=0.1'
-        : 'application/json,text/html,application/xhtml+xml,application/xml,text/*;q=0.9, image/*;q=0.8, */*;q=0.7';
-  }
+  if (headers.accept === undefined) headers.accept = defaultAccept(responseFormat === 'json' ? 'json' : responseFormat === 'string' ? 'text' : 'other');
   const request: OutgoingRequest = {
     url,
     method,
@@ -125,40 +117,18 @@ async function prepare(ctx: NodeExecuteContext, item: INodeExecutionData, i: num
 }
 
 export async function executeV1(ctx: NodeExecuteContext): Promise<INodeExecutionData[][]> {
-  const items = ctx.getInputData();
-  const out: INodeExecutionData[] = [];
-  const jobs: Array<Promise<{ res: RawResponse; prepared: Awaited<ReturnType<typeof prepare>> } | { error: unknown; prepared?: Awaited<ReturnType<typeof prepare>> }>> = [];
-  for (let i = 0; i < items.length; i++) {
-    const options = (ctx.getNodeParameter('options', i, {}) ?? {}) as IDataObject;
-    if (i > 0 && Number(options.batchSize) >= 0 && Number(options.batchInterval) > 0) {
-      const size = Number(options.batchSize) > 0 ? Number(options.batchSize) : 1;
-      if (i % size === 0) {
-        await Promise.all(jobs);
-        await ctx.helpers.sleep(Number(options.batchInterval));
+  const out = await runItems(ctx, {
+    authMode: 'v1',
+    pauseBefore(i) {
+      const options = (ctx.getNodeParameter('options', i, {}) ?? {}) as IDataObject;
+      if (i > 0 && Number(options.batchSize) >= 0 && Number(options.batchInterval) > 0) {
+        const size = Number(options.batchSize) > 0 ? Number(options.batchSize) : 1;
+        if (i % size === 0) return Number(options.batchInterval);
       }
-    }
-    let prepared: Awaited<ReturnType<typeof prepare>>;
-    try {
-      prepared = await prepare(ctx, items[i], i);
-    } catch (error) {
-      jobs.push(Promise.resolve({ error }));
-      continue;
-    }
-    jobs.push(sendWithAuth(ctx, prepared.request, prepared.auth).then((res) => ({ res, prepared }), (error) => ({ error, prepared })));
-  }
-  const results = await Promise.all(jobs);
-  for (let i = 0; i < results.length; i++) {
-    const r = results[i];
-    const secrets = r.prepared ? secretsOf(r.prepared.auth) : new Set<string>();
-    try {
-      if ('error' in r) throw r.error;
-      if (r.res.statusCode >= 400 && !r.prepared.request.neverError) throw statusError(ctx, r.res, i, secrets);
-      out.push(...responseToItems(ctx, r.res, items[i], i, r.prepared.request.url, r.prepared.response));
-    } catch (error) {
-      const err = transportError(ctx, error, i, secrets);
-      if (!ctx.continueOnFail()) throw err;
-      out.push({ json: { error: redact(String((err as any)?.message ?? err), secrets) }, pairedItem: { item: i } });
-    }
-  }
+      return 0;
+    },
+    prepare: (item, i, auth) => prepare(ctx, item, i, auth),
+    send: async (prepared, _i, secrets) => [await sendWithAuth(ctx, prepared.request, prepared.auth, secrets)],
+  });
   return [out];
 }

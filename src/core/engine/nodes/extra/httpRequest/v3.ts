@@ -3,10 +3,10 @@ import { NodeOperationError } from '../../../errors.js';
 import type { IDataObject, INodeExecutionData, NodeExecuteContext } from '../../../types.js';
 import { assertBinaryData, binaryBuffer } from '../binary.js';
 import { setPath } from '../util.js';
-import { resolveAuth } from './auth.js';
 import { paginate, type PaginationParams } from './pagination.js';
-import { responseToItems, type ResponseFormat, type ResponseOptions } from './response.js';
-import { redact, secretsOf, sendWithAuth, statusError, transportError, type Auth, type OutgoingRequest, type RawResponse } from './transport.js';
+import type { ResponseFormat } from './response.js';
+import { defaultAccept, runItems, type Prepared } from './run.js';
+import { sendWithAuth, type Auth, type OutgoingRequest } from './transport.js';
 
 interface KeyValue {
   name: string;
@@ -44,12 +44,6 @@ function lowercaseKeys(h: IDataObject): Record<string, string> {
   return Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), String(v)]));
 }
 
-interface Prepared {
-  request: OutgoingRequest;
-  auth: Auth;
-  response: ResponseOptions;
-}
-
 /** Node options without the pagination block, whose expressions need $response/$pageCount. */
 function getOptions(ctx: NodeExecuteContext, i: number): IDataObject {
   const raw = (ctx.getNodeParameter('options', i, {}, { rawExpressions: true }) ?? {}) as IDataObject;
@@ -60,8 +54,7 @@ function getOptions(ctx: NodeExecuteContext, i: number): IDataObject {
   return out;
 }
 
-async function prepare(ctx: NodeExecuteContext, item: INodeExecutionData, i: number, version: number): Promise<Prepared> {
-  const auth = await resolveAuth(ctx, i, 'v3');
+async function prepare(ctx: NodeExecuteContext, item: INodeExecutionData, i: number, version: number, auth: Auth): Promise<Prepared> {
   let url = ctx.getNodeParameter('url', i, '');
   if (typeof url !== 'string') throw new NodeOperationError(ctx.node, `URL parameter must be a string, got ${url === null ? 'null' : typeof url}`, { itemIndex: i });
   url = url.trim();
@@ -152,14 +145,7 @@ async function prepare(ctx: NodeExecuteContext, item: INodeExecutionData, i: num
     }
   }
 
-  if (request.headers.accept === undefined) {
-    request.headers.accept =
-      format === 'json'
-        ? 'application/json,text/*;q=0.99'
-        : format === 'text'
-          ? 'application/json,text/html,application/xhtml+xml,application/xml,text/*;q=0.9, */*;q=0.1'
-          : 'application/json,text/html,application/xhtml+xml,application/xml,text/*;q=0.9, image/*;q=0.8, */*;q=0.7';
-  }
+  if (request.headers.accept === undefined) request.headers.accept = defaultAccept(format === 'json' ? 'json' : format === 'text' ? 'text' : 'other');
   return {
     request,
     auth,
@@ -173,60 +159,22 @@ async function prepare(ctx: NodeExecuteContext, item: INodeExecutionData, i: num
 }
 
 export async function executeV3(ctx: NodeExecuteContext): Promise<INodeExecutionData[][]> {
-  const items = ctx.getInputData();
   const version = Number(ctx.node.typeVersion);
   const pagination = ctx.getNodeParameter('options.pagination.pagination', 0, null, { rawExpressions: true }) as PaginationParams | null;
-  const out: INodeExecutionData[] = [];
-  const jobs: Array<Promise<{ responses: RawResponse[]; prepared: Prepared } | { error: unknown }>> = [];
-
-  for (let i = 0; i < items.length; i++) {
-    const options = getOptions(ctx, i);
-    const batch = ((options.batching as IDataObject)?.batch ?? {}) as IDataObject;
-    const batchSize = Number(batch.batchSize) > 0 ? Number(batch.batchSize) : 1;
-    const batchInterval = Number(batch.batchInterval ?? 0);
-    if (i > 0 && batchInterval > 0 && i % batchSize === 0) {
-      // Wait for the running batch before pausing, so a rate limit is really respected.
-      await Promise.all(jobs);
-      await ctx.helpers.sleep(batchInterval);
-    }
-    let prepared: Prepared;
-    try {
-      prepared = await prepare(ctx, items[i], i, version);
-    } catch (error) {
-      jobs.push(Promise.resolve({ error }));
-      continue;
-    }
-    const job = (async () => {
-      try {
-        if (pagination && pagination.paginationMode && pagination.paginationMode !== 'off') {
-          return { responses: await paginate(ctx, prepared, pagination, i), prepared };
-        }
-        return { responses: [await sendWithAuth(ctx, prepared.request, prepared.auth)], prepared };
-      } catch (error) {
-        return { error };
-      }
-    })();
-    jobs.push(job);
-  }
-
-  const results = await Promise.all(jobs);
-  for (let i = 0; i < results.length; i++) {
-    const r = results[i];
-    try {
-      if ('error' in r) throw r.error;
-      const secrets = secretsOf(r.prepared.auth);
-      for (const res of r.responses) {
-        if (res.statusCode >= 400 && !r.prepared.response.neverError) throw statusError(ctx, res, i, secrets);
-        out.push(...responseToItems(ctx, res, items[i], i, r.prepared.request.url, r.prepared.response));
-      }
-    } catch (error) {
-      const prepared = 'prepared' in r ? r.prepared : undefined;
-      const err = transportError(ctx, error, i, prepared ? secretsOf(prepared.auth) : new Set());
-      if (!ctx.continueOnFail()) throw err;
-      const e = err as any;
-      const secrets = prepared ? secretsOf(prepared.auth) : new Set<string>();
-      out.push({ json: { error: redact(String(e?.message ?? e), secrets) }, pairedItem: { item: i } });
-    }
-  }
+  const out = await runItems(ctx, {
+    authMode: 'v3',
+    pauseBefore(i) {
+      const options = getOptions(ctx, i);
+      const batch = ((options.batching as IDataObject)?.batch ?? {}) as IDataObject;
+      const batchSize = Number(batch.batchSize) > 0 ? Number(batch.batchSize) : 1;
+      const batchInterval = Number(batch.batchInterval ?? 0);
+      return i > 0 && batchInterval > 0 && i % batchSize === 0 ? batchInterval : 0;
+    },
+    prepare: (item, i, auth) => prepare(ctx, item, i, version, auth),
+    async send(prepared, i, secrets) {
+      if (pagination && pagination.paginationMode && pagination.paginationMode !== 'off') return paginate(ctx, prepared, pagination, i, secrets);
+      return [await sendWithAuth(ctx, prepared.request, prepared.auth, secrets)];
+    },
+  });
   return [out.map((it) => (it.json === null ? { ...it, json: {} } : it))];
 }
