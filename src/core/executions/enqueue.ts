@@ -71,9 +71,8 @@ export async function enqueueExecutions(
   if (queue) {
     try {
       for (const chunk of chunks) {
-        await queue.publish(chunk.ids);
+        await publishOutboxed(db, queue, chunk.ids, chunk.outboxId);
         published += chunk.ids.length;
-        await confirmPublished(db, [chunk.outboxId]).catch(() => {});
       }
     } catch (err) {
       publishError = (err as Error).message;
@@ -122,6 +121,17 @@ function insertChunk(
     ],
     { name: 'jobsprint_enqueue' },
   );
+}
+
+/**
+ * Publish executions whose outbox row is committed, then drop that row once the broker has
+ * confirmed (enqueue, retry and the worker's automatic retries all go this way). Throws when
+ * the publish fails: the row stays and the daemon's sweeper publishes them later.
+ */
+export async function publishOutboxed(db: Queryable, queue: ExecutionQueue, ids: string[], outboxId: string | null, delayMs = 0): Promise<void> {
+  if (delayMs > 0) await queue.publishDelayed(ids, delayMs);
+  else await queue.publish(ids);
+  if (outboxId) await confirmPublished(db, [outboxId]).catch(() => {});
 }
 
 /**

@@ -1,9 +1,13 @@
 import type { RunResult } from '../engine/types.js';
+import { ExecutionCanceledError } from '../engine/errors.js';
 import type { ClaimedExecution } from './claim.js';
 import { executionOutput, type AttemptOutcome, type NodeTracker } from './records.js';
 import { retryDelayMs } from './retry.js';
 import type { PipelineSettings } from './settings.js';
 import type { StopReason } from './worker.js';
+
+/** What the engine names the error of a run it stopped at its timeout. */
+const TIMEOUT_ERROR_NAME = new ExecutionCanceledError('timeout').name;
 
 export interface OutcomeInput {
   row: ClaimedExecution;
@@ -32,7 +36,9 @@ export function attemptOutcome(i: OutcomeInput): AttemptOutcome {
   if (reason === 'cancel') {
     status = 'cancelled';
     error = 'cancelled by user';
-  } else if (reason === 'timeout' || /timeout|timed out/i.test(`${result?.status === 'canceled' ? (result.error?.name ?? '') : ''}`)) {
+  } else if (reason === 'timeout' || (result?.status === 'canceled' && result.error?.name === TIMEOUT_ERROR_NAME)) {
+    // The worker's timer fired (reason), or the engine's own for the workflow's
+    // settings.executionTimeout got there first (its cancel error names the timeout).
     reason = 'timeout';
     status = 'failed';
     error = `timed out after ${Math.round(durationMs / 1000)} s (execution timeout)`;

@@ -5,7 +5,7 @@ import type { Db, TenantScope } from '../db/types.js';
 import { ConflictError } from '../errors.js';
 import type { ExecutionQueue } from './queue.js';
 import { isUuid } from '../ids.js';
-import { confirmPublished } from './enqueue.js';
+import { publishOutboxed } from './enqueue.js';
 
 /** Jitter steps: each retry level uses at most this many delay queues. */
 const JITTER_STEPS = 6;
@@ -81,9 +81,8 @@ export async function retryExecution(
   let published = false;
   if (queue) {
     try {
-      await queue.publish([executionId]);
+      await publishOutboxed(db, queue, [executionId], previous.outboxId);
       published = true;
-      await confirmPublished(db, [previous.outboxId]).catch(() => {});
     } catch {
       // Committed and unpublished: the daemon's sweeper publishes it.
     }

@@ -9,7 +9,7 @@ import type { HttpClient } from '../engine/types.js';
 import { credentialsFor, envAllowlistOf, inputItems, loadEngine, runnableDefinition, timeoutMsOf, type EngineRunner } from './engine-adapter.js';
 import { EventSink, type PipelineLog } from './event-sink.js';
 import { eventHead, executionFinishedText, executionStartedText, nodeFinishedText, nodeStartedText, type FinalStatus } from './events.js';
-import { confirmPublished } from './enqueue.js';
+import { publishOutboxed } from './enqueue.js';
 import type { ExecutionQueue, QueueDelivery } from './queue.js';
 import { attemptOutcome } from './outcome.js';
 import { NodeTracker, recordOutcomes, type AttemptOutcome } from './records.js';
@@ -281,10 +281,7 @@ export class Worker {
     );
     if (retryScheduled) {
       const delay = Number(outcome.metadata.retry_delay_ms);
-      this.o.queue
-        .publishDelayed([row.id], delay)
-        .then(() => (recorded.outboxId ? confirmPublished(this.o.db, [recorded.outboxId]) : undefined))
-        .catch(() => this.o.log.warn('retry not published; the sweeper publishes it', { execution_id: row.id }));
+      publishOutboxed(this.o.db, this.o.queue, [row.id], recorded.outboxId, delay).catch(() => this.o.log.warn('retry not published; the sweeper publishes it', { execution_id: row.id }));
     }
   }
 
