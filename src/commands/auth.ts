@@ -66,19 +66,14 @@ async function loginCommand(ctx: CommandContext): Promise<void> {
     email = await promptText('Email:');
   }
   const password = await readPassword(ctx, { prompt: 'Password:' });
-  const { login } = await import('../core/auth/login.js');
-  const { TokenStore } = await import('../core/auth/token-store.js');
-  const store = new TokenStore(core.config);
-  const previous = opts.printToken ? null : await store.read();
-
-  const { token, session, user } = await login(core, { email, password });
   if (opts.printToken) {
-    out.write(token);
+    // For CI: printed, not stored, and the stored session (if any) is left as it is.
+    const { login } = await import('../core/auth/login.js');
+    out.write((await login(core, { email, password })).token);
     return;
   }
-  // A stored session this login replaces would otherwise stay valid until it expires.
-  if (previous && previous.source !== 'env' && previous.source !== 'env-file') await endStoredSession(ctx, previous.token);
-  const saved = await store.save(token);
+  const { loginAndStore } = await import('../core/auth/stored-session.js');
+  const { session, user, saved, previous } = await loginAndStore(core, { email, password });
   if (saved.warning) out.warn(saved.warning);
   if (previous?.source === 'env') out.warn('JOBSPRINT_TOKEN is set and takes precedence over the stored token; unset it to use this session');
   const doc = {
@@ -90,19 +85,6 @@ async function loginCommand(ctx: CommandContext): Promise<void> {
   out.done(`Logged in as ${user.username} <${user.email}> (${user.role}); session expires ${new Date(session.expires_at).toISOString()}; token stored in ${saved.location}`, doc);
 }
 
-async function endStoredSession(ctx: CommandContext, token: string): Promise<{ email: string | null } | null> {
-  const { authenticate } = await import('../core/auth/authenticate.js');
-  const { endSession } = await import('../core/auth/sessions.js');
-  try {
-    const actor = await authenticate(ctx.core, token);
-    await endSession(ctx.core, actor.sessionId!, actor.userId!, 'logout');
-    return { email: actor.email };
-  } catch (err) {
-    if ((err as { exitCode?: number }).exitCode === 4) return null; // already ended, expired or forged
-    throw err;
-  }
-}
-
 async function logoutCommand(ctx: CommandContext): Promise<void> {
   const { core, out } = ctx;
   const { TokenStore } = await import('../core/auth/token-store.js');
@@ -112,7 +94,8 @@ async function logoutCommand(ctx: CommandContext): Promise<void> {
     out.done('not logged in; nothing to do', { logged_out: false, session_ended: false, token_removed: [] });
     return;
   }
-  const ended = await endStoredSession(ctx, stored.token);
+  const { endSessionByToken } = await import('../core/auth/stored-session.js');
+  const ended = await endSessionByToken(core, stored.token);
   const removed = stored.source === 'keychain' || stored.source === 'file' ? await store.remove() : [];
   if (stored.source === 'env' || stored.source === 'env-file') {
     out.warn(`the session is ended, but ${stored.location} still holds its token; remove it`);

@@ -105,15 +105,11 @@ export async function quickstart(core: Core, input: QuickstartInput, hooks: Quic
     step(`created admin ${email}`);
   }
 
-  // 2. Log in (checks the password on repeat runs), replacing a session stored earlier.
-  const { login } = await import('./auth/login.js');
-  const { TokenStore } = await import('./auth/token-store.js');
+  // 2. Log in (checks the password on repeat runs), replacing a session stored earlier: as `login` does.
+  const { loginAndStore } = await import('./auth/stored-session.js');
   const { authenticate } = await import('./auth/authenticate.js');
-  const store = new TokenStore(core.config);
-  const previous = await store.read();
-  const session = await login(core, { email, password: input.password });
-  if (previous && (previous.source === 'file' || previous.source === 'keychain')) await endQuietly(core, previous.token);
-  const saved = await store.save(session.token);
+  const session = await loginAndStore(core, { email, password: input.password });
+  const { saved } = session;
   const actor = await authenticate(core, session.token);
   const as: ActingAs = { actor, scope: { userId: actor.userId!, role: actor.role === 'admin' ? 'admin' : 'user' } };
   step(`logged in as ${session.user.username} <${email}>; token stored in ${saved.location}`);
@@ -199,15 +195,4 @@ export function nextSteps(executionId: string): string[] {
 
 function defaultUsername(email: string): string {
   return email.split('@')[0]!.replace(/[^A-Za-z0-9_.-]/g, '').replace(/^[^A-Za-z0-9]+/, '').slice(0, 100) || 'admin';
-}
-
-async function endQuietly(core: Core, token: string): Promise<void> {
-  try {
-    const { authenticate } = await import('./auth/authenticate.js');
-    const { endSession } = await import('./auth/sessions.js');
-    const actor = await authenticate(core, token);
-    await endSession(core, actor.sessionId!, actor.userId!, 'logout');
-  } catch {
-    // Already ended, expired, or for another database: nothing to end.
-  }
 }

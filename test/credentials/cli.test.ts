@@ -156,3 +156,25 @@ describe('credentials list, show, update, delete', () => {
     expect(r.stderr).not.toMatch(/Unsupported state|bad decrypt|--debug/);
   });
 });
+
+describe('credentials --user (an admin acting on another user)', () => {
+  it('audits like workflows and integrations: user_id is the admin, metadata.tenant_user_id the owner, no secret', async () => {
+    const pw = 'pw-' + randomBytes(12).toString('hex');
+    let r = await runCli(['credentials', 'add', '--name', 'admin-made', '--type', 'basic_auth', '--data-stdin', '--json', '--user', 'alice@example.com'], {
+      env: withKeys(admin),
+      input: JSON.stringify({ user: 'svc', password: pw }),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const id = json(r).id;
+    expect((await t.pool.query(`SELECT user_id FROM credentials WHERE id = $1`, [id])).rows[0].user_id).toBe(alice.userId);
+    r = await runCli(['credentials', 'delete', id, '--yes', '--user', 'alice@example.com'], { env: withKeys(admin) });
+    expect(r.code, r.stderr).toBe(0);
+    const audit = await t.pool.query(`SELECT user_id, event_type, metadata FROM audit_logs WHERE resource_id = $1 ORDER BY created_at`, [id]);
+    const session = expect.stringMatching(/^[0-9a-f-]{36}$/);
+    expect(audit.rows).toEqual([
+      { user_id: admin.userId, event_type: 'credential.created', metadata: { actor_role: 'admin', session_id: session, tenant_user_id: alice.userId } },
+      { user_id: admin.userId, event_type: 'credential.deleted', metadata: { actor_role: 'admin', session_id: session, tenant_user_id: alice.userId } },
+    ]);
+    expect(JSON.stringify(audit.rows)).not.toContain(pw);
+  });
+});

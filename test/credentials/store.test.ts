@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createTestEnv, type TestEnv } from '../helpers/env.js';
-import type { Db } from '../../src/core/db/types.js';
+import type { Db, Queryable } from '../../src/core/db/types.js';
 import {
   createCredential,
   deleteCredential,
@@ -34,6 +34,32 @@ afterAll(async () => {
 });
 
 const secret = () => 'S3CRET_' + randomBytes(12).toString('hex');
+
+/** deps whose database counts transactions and the statements sent inside them. */
+function counting(base: CredentialDeps) {
+  const n = { transactions: 0, statements: 0 };
+  const wrap = (tx: Queryable): Queryable => ({
+    query: (sql, params, opts) => {
+      n.statements++;
+      return tx.query(sql, params, opts);
+    },
+  });
+  const counted: Db = {
+    kind: base.db.kind,
+    displayName: base.db.displayName,
+    query: (sql, params, opts) => base.db.query(sql, params, opts),
+    transaction: (fn) => {
+      n.transactions++;
+      return base.db.transaction((tx) => fn(wrap(tx)));
+    },
+    tenantTransaction: (scope, fn) => {
+      n.transactions++;
+      return base.db.tenantTransaction(scope, (tx) => fn(wrap(tx)));
+    },
+    close: () => base.db.close(),
+  };
+  return { deps: { ...base, db: counted }, n };
+}
 
 async function auditRows(resourceId: string) {
   const r = await t.pool.query(`SELECT event_type, action, changes, metadata FROM audit_logs WHERE resource_id = $1 ORDER BY created_at`, [resourceId]);
@@ -188,6 +214,79 @@ describe('credential store', () => {
     expect(audit.at(-1).metadata).toMatchObject({ forced: true, workflow_ids: [w.rows[0].id] });
     await t.pool.query(`UPDATE workflows SET is_active = false WHERE user_id = $1`, [alice]);
     await deleteCredential(deps, asUser(alice), byName.id);
+  });
+});
+
+describe('one transaction per credential command', () => {
+  it('add, show --reveal, update and delete each run in exactly one transaction', async () => {
+    await t.pool.query(`INSERT INTO integrations (user_id, app_id, app_name, app_type) VALUES ($1, 'one-tx', 'One', 'n8n')`, [alice]);
+    const { deps: d, n } = counting(deps);
+    const once = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+      n.transactions = 0;
+      const r = await fn();
+      expect(n.transactions, what).toBe(1);
+      return r;
+    };
+    const tok = secret();
+    const c = await once('add', () => createCredential(d, asUser(alice), { name: 'one-tx', type: 'bearer', data: { token: tok }, integration: 'one-tx' }));
+    // The result is the stored record, read in that same transaction.
+    expect(c).toEqual(await getCredential(deps, asUser(alice), c.id));
+    expect(c).toMatchObject({ name: 'one-tx', app_id: 'one-tx', key_id: 'k1', user_id: alice, data: { token: `••••${tok.slice(-4)}` } });
+    expect((await once('reveal', () => revealCredential(d, asUser(alice), 'one-tx'))).data).toEqual({ token: tok });
+    const u = await once('update', () => updateCredential(d, asUser(alice), 'one-tx', { name: 'one-tx2', data: { token: secret() } }));
+    expect(u).toEqual(await getCredential(deps, asUser(alice), c.id));
+    expect(u.updated_at.getTime()).toBeGreaterThanOrEqual(c.updated_at.getTime());
+    expect(await once('update, nothing changed', () => updateCredential(d, asUser(alice), 'one-tx2', { name: 'one-tx2' }))).toEqual(u);
+    await once('delete', () => deleteCredential(d, asUser(alice), c.id));
+    // add → insert + audit (+ the integration lookup); nothing else goes to the database.
+    n.statements = 0;
+    await createCredential(d, asUser(alice), { name: 'one-tx3', type: 'bearer', data: { token: secret() } });
+    expect(n.statements).toBe(2);
+  });
+
+  it('a failed reveal (not the owner) writes nothing and still uses one transaction', async () => {
+    const c = await createCredential(deps, asUser(alice), { name: 'rv-one', type: 'bearer', data: { token: secret() } });
+    const admin = await insertUser(t.pool, 'admin');
+    const { deps: d, n } = counting(deps);
+    await expect(revealCredential(d, { actor: asUser(admin, 'admin').actor, scope: { userId: alice, role: 'user' } }, 'rv-one')).rejects.toMatchObject({
+      exitCode: 4,
+      message: 'only the owner can reveal credential "rv-one"',
+    });
+    expect(n.transactions).toBe(1);
+    expect((await auditRows(c.id)).map((a) => a.event_type)).toEqual(['credential.created']);
+  });
+});
+
+describe('audit rows of an admin acting on another user\'s credential', () => {
+  it('record the admin as user_id and the owner as metadata.tenant_user_id, like workflows and integrations; never secrets', async () => {
+    const admin = await insertUser(t.pool, 'admin');
+    const sessionId = randomUUID();
+    const adminForAlice = { actor: { ...asUser(admin, 'admin').actor, sessionId }, scope: { userId: alice, role: 'user' as const } };
+    const pw1 = secret();
+    const pw2 = secret();
+    const c = await createCredential(deps, adminForAlice, { name: 'by-admin', type: 'basic_auth', data: { user: 'svc', password: pw1 } });
+    expect(c.user_id).toBe(alice);
+    await updateCredential(deps, adminForAlice, 'by-admin', { data: { password: pw2 } });
+    await deleteCredential(deps, adminForAlice, 'by-admin');
+    const rows = (
+      await t.pool.query(`SELECT user_id, event_type, changes, metadata FROM audit_logs WHERE resource_id = $1 ORDER BY created_at`, [c.id])
+    ).rows;
+    const acting = { actor_role: 'admin', session_id: sessionId, tenant_user_id: alice };
+    expect(rows).toEqual([
+      { user_id: admin, event_type: 'credential.created', changes: { name: 'by-admin', type: 'basic_auth', integration_id: null, fields: ['user', 'password'] }, metadata: acting },
+      { user_id: admin, event_type: 'credential.updated', changes: { fields: ['password'] }, metadata: acting },
+      { user_id: admin, event_type: 'credential.deleted', changes: { name: 'by-admin', type: 'basic_auth' }, metadata: acting },
+    ]);
+    expect(JSON.stringify(rows)).not.toContain(pw1);
+    expect(JSON.stringify(rows)).not.toContain(pw2);
+    expect(JSON.stringify(rows)).not.toContain(pw1.slice(-4));
+    expect(JSON.stringify(rows)).not.toContain(pw2.slice(-4));
+  });
+
+  it('record the owner acting on their own credential without tenant_user_id', async () => {
+    const c = await createCredential(deps, asUser(alice), { name: 'own-audit', type: 'bearer', data: { token: secret() } });
+    const rows = (await t.pool.query(`SELECT user_id, metadata FROM audit_logs WHERE resource_id = $1`, [c.id])).rows;
+    expect(rows).toEqual([{ user_id: alice, metadata: { actor_role: 'user', session_id: null } }]);
   });
 });
 

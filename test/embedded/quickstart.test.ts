@@ -54,6 +54,8 @@ describe('quick start on a fresh machine', () => {
   });
 
   it('a second quickstart succeeds and duplicates nothing', async () => {
+    const tokens = () => JSON.parse(readFileSync(join(e.home, '.config/jobsprint/tokens.json'), 'utf8')).default as string;
+    const first = tokens();
     const r = await cli(['quickstart', '--email', EMAIL, '--password-stdin', '--json'], PASSWORD);
     console.log(`[measure] quickstart, second run: ${r.ms} ms`);
     expect(r.code, r.stderr).toBe(0);
@@ -70,6 +72,10 @@ describe('quick start on a fresh machine', () => {
     const users = await cli(['users', 'list', '--json']);
     expect(users.code, users.stderr).toBe(0);
     expect(json<any[]>(users).map((u) => u.email)).toEqual([EMAIL]);
+    // Like `login`, it replaced the stored session: the first run's token no longer works.
+    expect(tokens()).not.toBe(first);
+    const old = await runCli(['whoami'], { env: { ...e.env, JOBSPRINT_TOKEN: first }, timeoutMs: 200_000 });
+    expectOneLineError(old, 4, /^error: the session has ended: you logged out/);
   });
 
   it('refuses a wrong password on a repeat run (exit 4) and changes nothing', async () => {

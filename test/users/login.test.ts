@@ -6,8 +6,6 @@ import { Redis } from 'ioredis';
 import { createTestEnv, type TestEnv } from '../helpers/env.js';
 import { runCli, json } from '../helpers/cli.js';
 import { DEFAULT_TEST_PASSWORD as PW, createUserAndLogin, loginToken } from '../helpers/users.js';
-import { createPostgres } from '../../src/core/db/postgres.js';
-import { purgeOldSessions } from '../../src/core/auth/sessions.js';
 
 let t: TestEnv;
 let redis: Redis;
@@ -249,17 +247,37 @@ describe('login protection', () => {
     expect(hours).toBeLessThanOrEqual(2);
   });
 
-  it('purges sessions that expired or ended over a week ago, keeping live ones', async () => {
-    const live = await loginToken(t, 'bob@example.com');
-    await t.pool.query(`UPDATE sessions SET expires_at = NOW() - INTERVAL '8 days' WHERE token_hash <> $1`, [sha256(live)]);
-    const db = await createPostgres({ url: t.databaseUrl });
-    try {
-      expect(await purgeOldSessions(db)).toBeGreaterThan(0);
-    } finally {
-      await db.close();
+  it('a login deletes sessions that expired or ended over a week ago, keeping live and recent ones', async () => {
+    const bob = (await t.pool.query(`SELECT id FROM users WHERE email = 'bob@example.com'`)).rows[0].id;
+    // Rows as days of use leave them: [expires_at, is_active, ended_at] relative to now.
+    const rows: Record<string, [string, boolean, string | null]> = {
+      expiredLongAgo: ['-8 days', true, null],
+      endedLongAgo: ['+1 day', false, '-8 days'],
+      endedLongAgoNoStamp: ['-9 days', false, null],
+      expiredRecently: ['-1 day', true, null],
+      endedRecently: ['+1 day', false, '-1 day'],
+      live: ['+1 day', true, null],
+    };
+    const ids: Record<string, string> = {};
+    for (const [name, [expires, active, ended]] of Object.entries(rows)) {
+      const r = await t.pool.query(
+        `INSERT INTO sessions (user_id, token_hash, session_data, expires_at, is_active)
+         VALUES ($1, $2, CASE WHEN $3::interval IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('ended_reason', 'logout', 'ended_at', NOW() + $3::interval) END,
+                 NOW() + $4::interval, $5)
+         RETURNING id`,
+        [bob, sha256(name + Math.random()), ended, expires, active],
+      );
+      ids[name] = r.rows[0].id;
     }
-    const { rows } = await t.pool.query(`SELECT token_hash FROM sessions`);
-    expect(rows.map((r) => r.token_hash)).toEqual([sha256(live)]);
+    const live = await loginToken(t, 'bob@example.com');
+    const left = (await t.pool.query(`SELECT id FROM sessions WHERE id = ANY($1::uuid[])`, [Object.values(ids)])).rows.map((r) => r.id);
+    expect(left.sort()).toEqual([ids.expiredRecently, ids.endedRecently, ids.live].sort());
+    // No stale session of any user is left; the new one works.
+    const stale = await t.pool.query(
+      `SELECT count(*)::int AS n FROM sessions WHERE expires_at < NOW() - INTERVAL '7 days'
+          OR (NOT is_active AND COALESCE((session_data->>'ended_at')::timestamptz, expires_at) < NOW() - INTERVAL '7 days')`,
+    );
+    expect(stale.rows[0].n).toBe(0);
     expect((await runCli(['whoami'], { env: { ...t.env, JOBSPRINT_TOKEN: live } })).code).toBe(0);
   });
 });

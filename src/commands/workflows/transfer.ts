@@ -89,7 +89,7 @@ export function registerTransfer(workflows: Command): void {
       }),
     );
 
-  tenantCommand(workflows, 'export', 'write workflows as n8n-importable JSON (the document as imported, with later edits)')
+  tenantCommand(workflows, 'export', 'write workflows as n8n-importable JSON (the document as imported, with later edits and the static data its runs kept)')
     .argument('[id|name]', 'the workflow (omit with --all)')
     .option('--out <path>', 'write to this file (with --all: this directory, one <id>.json per workflow)')
     .option('--all', 'export every workflow (needs --out DIR)')

@@ -4,7 +4,7 @@ import { AuthError } from '../errors.js';
 import { normalizeEmail } from '../users/validate.js';
 import { USER_COLUMNS, type UserRecord } from '../users/queries.js';
 import { verifyDummyPassword, verifyPassword } from './password.js';
-import { cacheSession, insertSession, type SessionRow } from './sessions.js';
+import { cacheSession, insertSession, purgeOldSessions, type SessionRow } from './sessions.js';
 import { hashToken } from './token.js';
 
 /** Failed logins allowed per email in the sliding window before logins pause. */
@@ -64,6 +64,8 @@ export async function login(core: Core, input: { email: string; password: string
   const { password_hash: _omit, ...user } = found;
   const ttlHours = core.config.getNumber('session_ttl_hours');
   const created = await db.transaction(async (tx) => {
+    // Each login adds a session row and clears out the stale ones: expired sessions do not pile up.
+    await purgeOldSessions(tx);
     const s = await insertSession(tx, user.id, ttlHours);
     const { rows: updated } = await tx.query<UserRecord>(`UPDATE users SET last_login_at = NOW() WHERE id = $1 RETURNING ${USER_COLUMNS}`, [user.id]);
     await recordAudit(tx, core, {

@@ -142,16 +142,29 @@ export async function endSession(core: Core, sessionId: string, userId: string, 
   return ended;
 }
 
+/** Sessions that expired or ended longer ago than this are deleted (their audit rows stay). */
+export const SESSION_KEEP_DAYS = 7;
+/** At most this many per purge, so a login after a long quiet spell stays quick. */
+const PURGE_BATCH = 1000;
+
 /**
- * Maintenance (the daemon's housekeeping): delete sessions that expired or ended more than
- * `keepDays` ago. Their audit rows stay. Returns how many were deleted.
+ * Delete sessions that expired or ended more than `keepDays` ago. Login runs it in its
+ * transaction (see login.ts): each login adds a session row, and each login removes the stale
+ * ones, so the table holds live sessions plus about a week's worth of ended ones, in the
+ * embedded mode too, where no daemon runs. The week keeps "the session has expired / ended:
+ * you logged out" answers for recent tokens instead of "not valid". Bounded, and rows another
+ * transaction holds are skipped (concurrent logins never wait on each other or deadlock); Redis
+ * needs no cleanup: cached sessions expire with their TTL or were dropped when they ended.
  */
-export async function purgeOldSessions(db: Queryable, keepDays = 7): Promise<number> {
+export async function purgeOldSessions(db: Queryable, keepDays = SESSION_KEEP_DAYS, limit = PURGE_BATCH): Promise<number> {
   const { rowCount } = await db.query(
-    `DELETE FROM sessions
-      WHERE expires_at < NOW() - make_interval(days => $1)
-         OR (NOT is_active AND COALESCE((session_data->>'ended_at')::timestamptz, expires_at) < NOW() - make_interval(days => $1))`,
-    [keepDays],
+    `DELETE FROM sessions WHERE id IN (
+       SELECT id FROM sessions
+        WHERE expires_at < NOW() - make_interval(days => $1)
+           OR (NOT is_active AND COALESCE((session_data->>'ended_at')::timestamptz, expires_at) < NOW() - make_interval(days => $1))
+        LIMIT $2
+        FOR UPDATE SKIP LOCKED)`,
+    [keepDays, limit],
   );
   return rowCount;
 }

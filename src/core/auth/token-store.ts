@@ -93,12 +93,10 @@ export class TokenStore {
     const kc = await this.keychain();
     if (kc) {
       try {
-        if (kc.getPassword()) {
-          kc.deletePassword();
-          removed.push('keychain');
-        }
+        // No read first: deleting says whether there was anything (one keychain access, not two).
+        if (kc.deletePassword()) removed.push('keychain');
       } catch {
-        // nothing stored there
+        // nothing stored there, or no usable keychain
       }
     }
     if (this.removeFromFile()) removed.push('file');
@@ -138,7 +136,8 @@ export class TokenStore {
 interface KeychainEntry {
   getPassword(): string | null | undefined;
   setPassword(password: string): void;
-  deletePassword(): boolean | void;
+  /** True when a stored password was deleted, false when there was none. */
+  deletePassword(): boolean;
 }
 
 function readTokenFile(env: NodeJS.ProcessEnv): Record<string, string> {

@@ -80,24 +80,32 @@ class KeychainStore implements LocalKeyStore {
   }
 }
 
-export interface OpenedStore {
+/** One look at a machine's local key store (see openLocalKeys). */
+export interface LocalKeys {
+  /** Where the keys are, or, when none are stored, where `keys init` writes them. */
   store: LocalKeyStore;
-  /** Set when the keychain was wanted but unusable: one line for the user. */
+  /** The stored `id:base64,…` text; undefined when nothing is stored. */
+  text?: string;
+  /** Set when the keychain was wanted but unusable, so `store` is the file: one line for the user. */
   warning?: string;
 }
 
 /**
- * The store to write to. The keychain is probed with a read; if that fails the file store is
- * used and `warning` says why. JOBSPRINT_KEYRING=file skips the keychain (tests, CI).
+ * Read the keys saved by `keys init` and find the store to write to, reading the OS keychain
+ * at most once (a keychain read can prompt the user or cost a D-Bus round trip): the file
+ * first (cheap), then the keychain. If the keychain cannot be used the file store is returned
+ * with `warning` saying why. JOBSPRINT_KEYRING=file skips the keychain (tests, CI).
  */
-export async function openLocalKeyStore(env: NodeJS.ProcessEnv, profile: string): Promise<OpenedStore> {
+export async function openLocalKeys(env: NodeJS.ProcessEnv, profile: string): Promise<LocalKeys> {
   const file = new FileKeyStore(keyFilePath(env, profile));
+  const fromFile = await file.read();
+  if (fromFile) return { store: file, text: fromFile };
   if (env.JOBSPRINT_KEYRING === 'file') return { store: file };
   try {
     const { AsyncEntry } = await import('@napi-rs/keyring');
     const entry = new AsyncEntry(SERVICE, account(profile));
-    await entry.getPassword();
-    return { store: new KeychainStore(entry, account(profile)) };
+    const text = (await entry.getPassword()) || undefined;
+    return { store: new KeychainStore(entry, account(profile)), text };
   } catch (err) {
     const reason = ((err as Error)?.message ?? String(err)).split('\n')[0];
     return {
@@ -107,19 +115,8 @@ export async function openLocalKeyStore(env: NodeJS.ProcessEnv, profile: string)
   }
 }
 
-/** Read keys saved by `keys init`: the file first (cheap), then the keychain. */
+/** The keys saved by `keys init`, or undefined when none are (an unusable keychain holds none). */
 export async function readLocalKeys(env: NodeJS.ProcessEnv, profile: string): Promise<{ text: string; store: LocalKeyStore } | undefined> {
-  const file = new FileKeyStore(keyFilePath(env, profile));
-  const fromFile = await file.read();
-  if (fromFile) return { text: fromFile, store: file };
-  if (env.JOBSPRINT_KEYRING === 'file') return undefined;
-  try {
-    const { AsyncEntry } = await import('@napi-rs/keyring');
-    const entry = new AsyncEntry(SERVICE, account(profile));
-    const text = await entry.getPassword();
-    if (text) return { text, store: new KeychainStore(entry, account(profile)) };
-  } catch {
-    // No usable keychain: nothing stored there.
-  }
-  return undefined;
+  const local = await openLocalKeys(env, profile);
+  return local.text ? { text: local.text, store: local.store } : undefined;
 }

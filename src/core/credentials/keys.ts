@@ -113,8 +113,35 @@ export interface KeyInfo {
   location: string;
 }
 
-/** The configured keys, or null when none is configured anywhere. */
-export async function loadKeys(config: Config): Promise<{ keys: Kek[]; location: string } | null> {
+type Loaded = { keys: Kek[]; location: string } | null;
+
+const loadedCache = new WeakMap<Config, Promise<Loaded>>();
+
+/**
+ * The configured keys, or null when none is configured anywhere. Read once per Config (so at
+ * most one keychain read per process): `keys list`, `doctor` and every credential operation of
+ * a run share it. Neither a failure nor "none configured" is remembered, so a long-running
+ * process picks up keys configured after it started.
+ */
+export function loadKeys(config: Config): Promise<Loaded> {
+  const cached = loadedCache.get(config);
+  if (cached) return cached;
+  const p = readKeys(config);
+  loadedCache.set(config, p);
+  const forget = () => {
+    if (loadedCache.get(config) === p) loadedCache.delete(config);
+  };
+  p.then((loaded) => loaded ?? forget(), forget);
+  return p;
+}
+
+/** After `keys init|add|remove` changed the local store: the next loadKeys reads it again. */
+export function forgetLoadedKeys(config: Config): void {
+  loadedCache.delete(config);
+  keySetCache.delete(config);
+}
+
+async function readKeys(config: Config): Promise<Loaded> {
   const r = config.resolved('encryption_keys');
   if (r.value) {
     const source: KeySource = r.source === 'env-file' ? 'env-file' : 'env';
@@ -128,19 +155,19 @@ export async function loadKeys(config: Config): Promise<{ keys: Kek[]; location:
   return keys.length ? { keys, location: local.store.location } : null;
 }
 
-const cache = new WeakMap<Config, Promise<KeySet>>();
+const keySetCache = new WeakMap<Config, Promise<KeySet>>();
 
 /** The key set for this configuration (loaded once per Config); exit 6 when there is none. */
 export function keySet(config: Config): Promise<KeySet> {
-  let p = cache.get(config);
+  let p = keySetCache.get(config);
   if (!p) {
     p = (async () => {
       const loaded = await loadKeys(config);
       if (!loaded) throw noKeysError();
       return new KeySet(loaded.keys);
     })();
-    cache.set(config, p);
-    p.catch(() => cache.delete(config));
+    keySetCache.set(config, p);
+    p.catch(() => keySetCache.delete(config));
   }
   return p;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ActingAs } from '../actor.js';
 import { recordAudit, type AuditContext } from '../audit.js';
-import { actorMetadata } from '../auth/operator.js';
+import { actingAudit } from '../auth/operator.js';
 import type { Db, Queryable, TenantScope } from '../db/types.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { openCredential, sealCredential } from './envelope.js';
@@ -47,6 +47,12 @@ export interface CredentialDetail extends CredentialSummary {
 const SUMMARY_COLUMNS = `c.id, c.name, c.type, c.integration_id, i.app_id, c.key_id, c.is_active, c.oauth_expires_at,
   c.created_at, c.updated_at, c.last_used_at`;
 const FROM = `credentials c LEFT JOIN integrations i ON i.id = c.integration_id`;
+/**
+ * A CredentialDetail straight from an INSERT/UPDATE on `credentials c` (same columns and order
+ * as the SELECT in getCredential), so a write returns its result in the same statement.
+ */
+const DETAIL_RETURNING = `c.id, c.name, c.type, c.integration_id, (SELECT i.app_id FROM integrations i WHERE i.id = c.integration_id) AS app_id,
+  c.key_id, c.is_active, c.oauth_expires_at, c.created_at, c.updated_at, c.last_used_at, c.user_id, c.masked_data AS data`;
 
 /** WHERE clause matching a credential by id (UUID-shaped refs) or by name. */
 function refClause(ref: string, param: number): string {
@@ -64,8 +70,14 @@ function validateName(name: unknown): string {
   return n;
 }
 
-function auditMeta(as: ActingAs): Record<string, unknown> {
-  return { ...actorMetadata(as.actor), actor_user_id: as.actor.userId };
+/**
+ * Audit rows of a credential change have the shape workflows and integrations use: user_id is
+ * who acted, metadata.tenant_user_id the owner when an admin acted on someone else's
+ * credential. Callers add field names only, never values.
+ */
+function audited(as: ActingAs, extra: Record<string, unknown> = {}): { userId: string; metadata: Record<string, unknown> } {
+  const { userId, metadata } = actingAudit(as);
+  return { userId, metadata: { ...metadata, ...extra } };
 }
 
 async function integrationId(tx: Queryable, userId: string, appId: string | undefined | null): Promise<string | null> {
@@ -104,27 +116,28 @@ export async function createCredential(deps: CredentialDeps, as: ActingAs, input
   const id = randomUUID();
   const { envelope, keyId } = sealCredential(keys, { credentialId: id, userId: ownerId }, data);
   try {
-    await deps.db.tenantTransaction(as.scope, async (tx) => {
+    // One transaction: the row, its audit record and the result returned by the INSERT itself.
+    return await deps.db.tenantTransaction(as.scope, async (tx) => {
       const integ = await integrationId(tx, ownerId, input.integration);
-      await tx.query(
-        `INSERT INTO credentials (id, user_id, integration_id, name, encrypted_data, key_id, oauth_expires_at, type, masked_data)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      const r = await tx.query<CredentialDetail>(
+        `INSERT INTO credentials AS c (id, user_id, integration_id, name, encrypted_data, key_id, oauth_expires_at, type, masked_data)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         RETURNING ${DETAIL_RETURNING}`,
         [id, ownerId, integ, name, envelope, keyId, oauthExpiry(type, data), type, JSON.stringify(maskCredentialData(type, data))],
       );
       await recordAudit(tx, deps.audit, {
-        userId: ownerId,
+        ...audited(as),
         eventType: 'credential.created',
         resourceType: 'credential',
         resourceId: id,
         action: 'create',
         changes: { name, type, integration_id: integ, fields: Object.keys(data) },
-        metadata: auditMeta(as),
       });
+      return r.rows[0]!;
     });
   } catch (err) {
     throw rephraseDuplicate(err, name);
   }
-  return getCredential(deps, as, id);
 }
 
 export async function listCredentials(deps: CredentialDeps, scope: TenantScope, filter: { type?: string } = {}): Promise<CredentialSummary[]> {
@@ -170,7 +183,7 @@ async function lockRow(tx: Queryable, scope: TenantScope, ref: string): Promise<
   return r.rows[0];
 }
 
-function decrypt(keys: KeySet, row: SecretRow): CredentialData {
+function decrypt(keys: KeySet, row: Pick<SecretRow, 'id' | 'user_id' | 'key_id' | 'encrypted_data'>): CredentialData {
   return openCredential(keys, { credentialId: row.id, userId: row.user_id }, row.key_id, row.encrypted_data) as CredentialData;
 }
 
@@ -181,25 +194,30 @@ export async function revealCredential(
   ref: string,
 ): Promise<Omit<CredentialDetail, 'data'> & { data: CredentialData }> {
   const keys = await deps.keys();
-  const detail = await getCredential(deps, as, ref);
-  if (as.actor.kind !== 'user' || as.actor.userId !== detail.user_id) {
-    throw new ForbiddenError(`only the owner can reveal credential "${detail.name}"`, { hint: 'log in as its owner' });
-  }
-  const data = await deps.db.tenantTransaction(as.scope, async (tx) => {
-    const row = await lockRow(tx, as.scope, detail.id);
-    const plain = decrypt(keys, row);
+  // One transaction reads the row (summary and envelope together), checks the owner, decrypts
+  // and records the reveal.
+  return deps.db.tenantTransaction(as.scope, async (tx) => {
+    const r = await tx.query<CredentialDetail & { encrypted_data: Buffer }>(
+      `SELECT ${SUMMARY_COLUMNS}, c.user_id, c.encrypted_data FROM ${FROM} WHERE c.user_id = $1 AND ${refClause(ref, 2)}`,
+      [as.scope.userId, ref],
+    );
+    const row = r.rows[0];
+    if (!row) throw notFound(ref);
+    if (as.actor.kind !== 'user' || as.actor.userId !== row.user_id) {
+      throw new ForbiddenError(`only the owner can reveal credential "${row.name}"`, { hint: 'log in as its owner' });
+    }
+    const data = decrypt(keys, row);
+    const { encrypted_data: _, ...detail } = row;
     await recordAudit(tx, deps.audit, {
-      userId: row.user_id,
+      ...audited(as),
       eventType: 'credential.revealed',
       resourceType: 'credential',
       resourceId: row.id,
       action: 'read',
       changes: null,
-      metadata: auditMeta(as),
     });
-    return plain;
+    return { ...detail, data };
   });
-  return { ...detail, data };
 }
 
 export interface UpdateCredentialInput {
@@ -220,13 +238,12 @@ export async function updateCredential(deps: CredentialDeps, as: ActingAs, ref: 
     throw new ValidationError('nothing to update', { hint: 'pass --name, --integration, --data-stdin or --data-file' });
   }
   const keys = input.data !== undefined ? await deps.keys() : null;
-  let id = '';
   try {
-    await deps.db.tenantTransaction(as.scope, async (tx) => {
+    // One transaction: lock, change, audit, and the result comes back from the UPDATE itself.
+    return await deps.db.tenantTransaction(as.scope, async (tx) => {
       // The row lock makes a concurrent rotation batch wait for (or skip) this row, so neither
       // write is lost: rotation re-wraps what it read under the lock, this writes a new envelope.
       const row = await lockRow(tx, as.scope, ref);
-      id = row.id;
       const changes: Record<string, unknown> = {};
       const sets: string[] = [];
       const params: unknown[] = [row.id];
@@ -258,22 +275,25 @@ export async function updateCredential(deps: CredentialDeps, as: ActingAs, ref: 
         changes.fields = Object.keys(input.data);
         if (input.replace) changes.replaced = true;
       }
-      if (!sets.length) return;
-      await tx.query(`UPDATE credentials SET ${sets.join(', ')} WHERE id = $1`, params);
+      if (!sets.length) {
+        // Nothing differs (e.g. the same name again): the current record, from the same transaction.
+        const r = await tx.query<CredentialDetail>(`SELECT ${DETAIL_RETURNING} FROM credentials c WHERE c.id = $1`, [row.id]);
+        return r.rows[0]!;
+      }
+      const r = await tx.query<CredentialDetail>(`UPDATE credentials c SET ${sets.join(', ')} WHERE c.id = $1 RETURNING ${DETAIL_RETURNING}`, params);
       await recordAudit(tx, deps.audit, {
-        userId: row.user_id,
+        ...audited(as),
         eventType: 'credential.updated',
         resourceType: 'credential',
         resourceId: row.id,
         action: 'update',
         changes,
-        metadata: auditMeta(as),
       });
+      return r.rows[0]!;
     });
   } catch (err) {
     throw rephraseDuplicate(err, newName ?? ref);
   }
-  return getCredential(deps, as, id);
 }
 
 export interface WorkflowRef {
@@ -315,13 +335,12 @@ export async function deleteCredential(
     }
     await tx.query(`DELETE FROM credentials WHERE id = $1`, [row.id]);
     await recordAudit(tx, deps.audit, {
-      userId: row.user_id,
+      ...audited(as, workflows.length ? { forced: true, workflow_ids: workflows.map((w) => w.id) } : {}),
       eventType: 'credential.deleted',
       resourceType: 'credential',
       resourceId: row.id,
       action: 'delete',
       changes: { name: row.name, type: row.type },
-      metadata: { ...auditMeta(as), ...(workflows.length ? { forced: true, workflow_ids: workflows.map((w) => w.id) } : {}) },
     });
     return { id: row.id, name: row.name, workflows };
   });

@@ -1,6 +1,6 @@
 import type { ActingAs } from '../actor.js';
 import type { Core } from '../context.js';
-import type { QueryResult } from '../db/types.js';
+import type { Queryable, QueryResult } from '../db/types.js';
 import { UsageError } from '../errors.js';
 import { isUuid } from '../ids.js';
 import { findWorkflow, listVersions, normalizeRow, SUMMARY_COLUMNS, type VersionRow, type WorkflowRow, type WorkflowSummary } from './store.js';
@@ -181,18 +181,48 @@ export async function workflowHistory(core: Core, as: ActingAs, ref: string): Pr
   });
 }
 
-/** The stored n8n document, exactly as imported or last written. */
+/**
+ * The stored n8n document, exactly as imported or last written, with the static data the
+ * workflow has kept since (see withStaticData).
+ */
 export async function exportWorkflow(core: Core, as: ActingAs, ref: string): Promise<{ id: string; name: string; definition: Record<string, unknown> }> {
   const db = await core.db();
-  return db.tenantTransaction(as.scope, async (tx) => {
-    const row = await findWorkflow(tx, as.scope.userId, ref);
-    return { id: row.id, name: row.name, definition: row.definition };
-  });
+  const row = await db.tenantTransaction(as.scope, (tx) => findWorkflow(tx, as.scope.userId, ref));
+  const kept = await keptStaticData(db, as.scope.userId, [row.id]);
+  return { id: row.id, name: row.name, definition: withStaticData(row.definition, kept.get(row.id)) };
+}
+
+/**
+ * n8n's export carries a workflow's static data ($getWorkflowStaticData) under `staticData`. Here
+ * it is kept apart from the document (table workflow_static_data, written by production runs), so
+ * the export puts it back: the kept data replaces whatever `staticData` the imported document had
+ * (it is what the next run starts from). A workflow that never kept any exports exactly as stored:
+ * `staticData` as imported (n8n writes null), or absent.
+ */
+export function withStaticData(definition: Record<string, unknown>, kept: Record<string, unknown> | undefined): Record<string, unknown> {
+  return kept === undefined ? definition : { ...definition, staticData: kept };
+}
+
+/**
+ * The kept static data of these workflows of `userId`. The tenant role has no grant on
+ * workflow_static_data, so this reads on the operator connection, only for workflows the caller
+ * already found in its tenant transaction, and with the owner as an explicit condition.
+ */
+async function keptStaticData(db: Queryable, userId: string, ids: string[]): Promise<Map<string, Record<string, unknown>>> {
+  const kept = new Map<string, Record<string, unknown>>();
+  if (!ids.length) return kept;
+  const r = await db.query<{ workflow_id: string; data: Record<string, unknown> }>(
+    `SELECT sd.workflow_id, sd.data FROM workflow_static_data sd JOIN workflows w ON w.id = sd.workflow_id
+     WHERE sd.workflow_id = ANY($1::uuid[]) AND w.user_id = $2`,
+    [ids, userId],
+  );
+  for (const row of r.rows) if (row.data !== null) kept.set(row.workflow_id, row.data);
+  return kept;
 }
 
 type ExportRow = { id: string; name: string; definition: Record<string, unknown>; at: string };
 
-/** Every workflow of the tenant, in batches so a large account does not sit in memory twice. */
+/** Every workflow of the tenant (with its kept static data), in batches so a large account does not sit in memory twice. */
 export async function* exportAllWorkflows(core: Core, as: ActingAs, batch = 200): AsyncGenerator<{ id: string; name: string; definition: Record<string, unknown> }> {
   const db = await core.db();
   let after: [string, string] | null = null;
@@ -206,7 +236,8 @@ export async function* exportAllWorkflows(core: Core, as: ActingAs, batch = 200)
         cursor ? [as.scope.userId, batch, cursor[0], cursor[1]] : [as.scope.userId, batch],
       ),
     );
-    for (const row of r.rows) yield { id: row.id, name: row.name, definition: row.definition };
+    const kept = await keptStaticData(db, as.scope.userId, r.rows.map((row) => row.id));
+    for (const row of r.rows) yield { id: row.id, name: row.name, definition: withStaticData(row.definition, kept.get(row.id)) };
     if (r.rows.length < batch) return;
     const last: ExportRow = r.rows[r.rows.length - 1]!;
     after = [last.at, last.id];

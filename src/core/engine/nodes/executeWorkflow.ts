@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { IDataObject, INodeExecutionData, NodeExecuteContext, NodeType, WorkflowDefinition } from '../types.js';
 import { NodeOperationError } from '../errors.js';
+import { perItem } from './extra/util.js';
 
 async function loadSub(ctx: NodeExecuteContext, i: number): Promise<WorkflowDefinition> {
   const source = ctx.getNodeParameter('source', i, 'database');
@@ -39,17 +40,11 @@ export const executeWorkflowNode: NodeType = {
     const mode = ctx.getNodeParameter('mode', 0, 'once');
     const wait = ctx.getNodeParameter('options.waitForSubWorkflow', 0, true) !== false;
     if (mode === 'each') {
-      const out: INodeExecutionData[] = [];
-      for (let i = 0; i < items.length; i++) {
-        try {
-          const wf = await loadSub(ctx, i);
-          const res = await ctx.executeSubWorkflow(wf, [items[i]], { waitForSubWorkflow: wait });
-          for (const it of (wait ? res?.[0] : [items[i]]) ?? []) out.push({ ...it, pairedItem: { item: i } });
-        } catch (e) {
-          if (!ctx.continueOnFail()) throw e;
-          out.push({ json: { error: (e as Error).message }, pairedItem: { item: i } });
-        }
-      }
+      const out = await perItem(ctx, items, async (item, i) => {
+        const wf = await loadSub(ctx, i);
+        const res = await ctx.executeSubWorkflow(wf, [item], { waitForSubWorkflow: wait });
+        return ((wait ? res?.[0] : [item]) ?? []).map((it): INodeExecutionData => ({ ...it, pairedItem: { item: i } }));
+      });
       return [out];
     }
     try {

@@ -1,6 +1,8 @@
 import type { IDataObject, INodeExecutionData, NodeExecuteContext, NodeType } from '../types.js';
 import { NodeOperationError } from '../errors.js';
-import { deepCopy, deepGet, deepSet, deepUnset, jsonParseLoose, validateFieldType, valueDescription } from './shared/validate.js';
+import { getPath, setPath, unsetPath } from './shared/path.js';
+import { deepCopy, jsonParseLoose, validateFieldType, valueDescription } from './shared/validate.js';
+import { perItem, prepareFieldsArray } from './extra/util.js';
 
 /** Set / Edit Fields: v1-v2 (values.string/number/boolean) and v3-v3.4 (fields / assignments / raw JSON). */
 export const setNode: NodeType = {
@@ -24,7 +26,7 @@ async function executeV1(ctx: NodeExecuteContext): Promise<INodeExecutionData[][
     }
     const put = (name: string, value: unknown) => {
       if (options.dotNotation === false) newItem.json[name] = value;
-      else deepSet(newItem.json, name, value);
+      else setPath(newItem.json, name, value);
     };
     for (const v of (ctx.getNodeParameter('values.boolean', i, []) as IDataObject[]) ?? []) put(String(v.name ?? 'propertyName'), !!('value' in v ? v.value : false));
     for (const v of (ctx.getNodeParameter('values.number', i, []) as IDataObject[]) ?? []) put(String(v.name ?? 'propertyName'), 'value' in v ? v.value : 0);
@@ -62,18 +64,13 @@ function composeItem(ctx: NodeExecuteContext, i: number, input: INodeExecutionDa
   let include: string;
   if (version >= 3.3) include = ctx.getNodeParameter('includeOtherFields', i, false) ? ctx.getNodeParameter('include', i, 'all') : 'none';
   else include = ctx.getNodeParameter('include', i, 'all');
-  const list = (p: string) =>
-    String(ctx.getNodeParameter(p, i, '') ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
   switch (include) {
     case 'all':
       newItem.json = deepCopy(input.json);
       break;
     case 'selected':
-      for (const key of list('includeFields')) {
-        const v = options.dotNotation === false ? input.json[key] : deepGet(input.json, key);
+      for (const key of prepareFieldsArray(ctx.getNodeParameter('includeFields', i, ''), 'Fields to Include')) {
+        const v = options.dotNotation === false ? input.json[key] : getPath(input.json, key);
         if (v === undefined) continue;
         const k = options.dotNotation !== false && key.includes('.') ? key.split('.').pop()! : key;
         newItem.json[k] = deepCopy(v);
@@ -81,9 +78,9 @@ function composeItem(ctx: NodeExecuteContext, i: number, input: INodeExecutionDa
       break;
     case 'except': {
       const data = deepCopy(input.json);
-      for (const key of list('excludeFields')) {
+      for (const key of prepareFieldsArray(ctx.getNodeParameter('excludeFields', i, ''), 'Fields to Exclude')) {
         if (options.dotNotation === false) delete data[key];
-        else deepUnset(data, key);
+        else unsetPath(data, key);
       }
       newItem.json = data;
       break;
@@ -95,7 +92,7 @@ function composeItem(ctx: NodeExecuteContext, i: number, input: INodeExecutionDa
   }
   for (const key of Object.keys(fields)) {
     if (options.dotNotation === false) newItem.json[key] = fields[key];
-    else deepSet(newItem.json, key, fields[key]);
+    else setPath(newItem.json, key, fields[key]);
   }
   return newItem;
 }
@@ -103,54 +100,45 @@ function composeItem(ctx: NodeExecuteContext, i: number, input: INodeExecutionDa
 async function executeV3(ctx: NodeExecuteContext): Promise<INodeExecutionData[][]> {
   const items = ctx.getInputData();
   const mode = ctx.getNodeParameter('mode', 0, 'manual');
-  const out: INodeExecutionData[] = [];
-  for (let i = 0; i < items.length; i++) {
-    try {
-      const options = (ctx.getNodeParameter('options', i, {}) ?? {}) as IDataObject;
-      const ignore = !!options.ignoreConversionErrors;
-      let fields: IDataObject = {};
-      if (mode === 'raw') {
-        let json = ctx.getNodeParameter('jsonOutput', i, '{}');
-        if (typeof json === 'string') {
+  const out = await perItem(ctx, items, (item, i) => {
+    const options = (ctx.getNodeParameter('options', i, {}) ?? {}) as IDataObject;
+    const ignore = !!options.ignoreConversionErrors;
+    let fields: IDataObject = {};
+    if (mode === 'raw') {
+      let json = ctx.getNodeParameter('jsonOutput', i, '{}');
+      if (typeof json === 'string') {
+        try {
+          json = jsonParseLoose(json);
+        } catch {
+          throw new NodeOperationError(ctx.node, `The 'JSON Output' in item ${i} contains invalid JSON`, { itemIndex: i });
+        }
+      }
+      if (!json || typeof json !== 'object' || Array.isArray(json))
+        throw new NodeOperationError(ctx.node, `The 'JSON Output' in item ${i} does not contain a valid JSON object`, { itemIndex: i });
+      fields = json as IDataObject;
+    } else if (ctx.node.typeVersion < 3.3) {
+      const values = (ctx.getNodeParameter('fields.values', i, []) ?? []) as IDataObject[];
+      for (const e of values) {
+        const t = String(e.type ?? 'stringValue');
+        let value = e[t];
+        if (t === 'objectValue' && typeof value === 'string') {
           try {
-            json = jsonParseLoose(json);
+            value = jsonParseLoose(value);
           } catch {
-            throw new NodeOperationError(ctx.node, `The 'JSON Output' in item ${i} contains invalid JSON`, { itemIndex: i });
+            /* validated below */
           }
         }
-        if (!json || typeof json !== 'object' || Array.isArray(json))
-          throw new NodeOperationError(ctx.node, `The 'JSON Output' in item ${i} does not contain a valid JSON object`, { itemIndex: i });
-        fields = json as IDataObject;
-      } else if (ctx.node.typeVersion < 3.3) {
-        const values = (ctx.getNodeParameter('fields.values', i, []) ?? []) as IDataObject[];
-        for (const e of values) {
-          const t = String(e.type ?? 'stringValue');
-          let value = e[t];
-          if (t === 'objectValue' && typeof value === 'string') {
-            try {
-              value = jsonParseLoose(value);
-            } catch {
-              /* validated below */
-            }
-          }
-          const r = validateEntry(String(e.name ?? ''), t.replace('Value', ''), value, ctx, i, ignore);
-          fields[r.name] = r.value;
-        }
-      } else {
-        const col = (ctx.getNodeParameter('assignments', i, {}) ?? {}) as IDataObject;
-        for (const a of ((col.assignments as IDataObject[]) ?? [])) {
-          const r = validateEntry(String(a.name ?? ''), String(a.type ?? 'string'), a.value, ctx, i, ignore);
-          fields[r.name] = r.value;
-        }
+        const r = validateEntry(String(e.name ?? ''), t.replace('Value', ''), value, ctx, i, ignore);
+        fields[r.name] = r.value;
       }
-      out.push(composeItem(ctx, i, items[i], fields, options));
-    } catch (e) {
-      if (ctx.continueOnFail()) {
-        out.push({ json: { error: (e as Error).message }, pairedItem: { item: i } });
-        continue;
+    } else {
+      const col = (ctx.getNodeParameter('assignments', i, {}) ?? {}) as IDataObject;
+      for (const a of ((col.assignments as IDataObject[]) ?? [])) {
+        const r = validateEntry(String(a.name ?? ''), String(a.type ?? 'string'), a.value, ctx, i, ignore);
+        fields[r.name] = r.value;
       }
-      throw e;
     }
-  }
+    return composeItem(ctx, i, item, fields, options);
+  });
   return [out];
 }

@@ -1,6 +1,7 @@
 import type { IBinaryData, IDataObject, INodeExecutionData, IPairedItemData, NodeExecuteContext, NodeType } from '../../types.js';
 import { fieldList } from './splitOut.js';
-import { getPath, isEmptyValue, isEqual, nodeError, pairedRange, setPath } from './util.js';
+import { getPath, setPath } from '../shared/path.js';
+import { isEmptyValue, isEqual, nodeError, pairedRange, prepareFieldsArray } from './util.js';
 
 interface FieldToAggregate {
   fieldToAggregate: string;
@@ -118,10 +119,7 @@ export const aggregateNode: NodeType = {
   type: 'n8n-nodes-base.aggregate',
   versions: [1],
   async execute(ctx) {
-    const groupBy = String(ctx.getNodeParameter('options.groupByFields', 0, '') ?? '')
-      .split(',')
-      .map((f) => f.trim())
-      .filter(Boolean);
+    const groupBy = prepareFieldsArray(ctx.getNodeParameter('options.groupByFields', 0, ''), 'Group By Fields');
     if (!groupBy.length) return [aggregateItems(ctx)];
     const items = ctx.getInputData();
     const groups: Array<{ values: unknown[]; indexes: number[] }> = [];

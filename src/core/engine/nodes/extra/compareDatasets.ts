@@ -1,6 +1,7 @@
 import type { IDataObject, INodeExecutionData, IPairedItemData, NodeType } from '../../types.js';
 import { fuzzyCompare } from '../shared/merge-utils.js';
-import { getPath, isEmptyValue, nodeError, setPath } from './util.js';
+import { getPath, setPath } from '../shared/path.js';
+import { isEmptyValue, nodeError, prepareFieldsArray } from './util.js';
 
 type Pair = { field1: string; field2: string };
 type Eq = (a: unknown, b: unknown) => boolean;
@@ -58,7 +59,7 @@ export const compareDatasetsNode: NodeType = {
     const fuzzy = ctx.getNodeParameter('fuzzyCompare', 0, options.fuzzyCompare ?? false) === true;
     const noDots = options.disableDotNotation === true;
     const multiple = String(options.multipleMatches ?? 'first');
-    const skip = String(ctx.getNodeParameter('options.skipFields', 0, '') ?? '').split(',').map((f) => f.trim()).filter(Boolean);
+    const skip = prepareFieldsArray(ctx.getNodeParameter('options.skipFields', 0, ''), 'Fields to Skip Comparing');
     const eq = fuzzyCompare(fuzzy);
     const read = (json: IDataObject, f: string) => (noDots ? json[f] : getPath(json, f));
     const labels: [string, string] = version >= 2 ? ['inputA', 'inputB'] : ['input1', 'input2'];
@@ -113,8 +114,7 @@ export const compareDatasetsNode: NodeType = {
         else if (resolve === 'preferInput2') different.push({ ...m.item, pairedItem: both });
         else if (resolve === 'mix') {
           const prefer = String(options.preferWhenMix ?? ctx.getNodeParameter('preferWhenMix', 0, 'input1'));
-          const exceptRaw = ctx.getNodeParameter('exceptWhenMix', 0, options.exceptWhenMix ?? '');
-          const except = Array.isArray(exceptRaw) ? exceptRaw : String(exceptRaw ?? '').split(',').map((f) => f.trim()).filter(Boolean);
+          const except = prepareFieldsArray(ctx.getNodeParameter('exceptWhenMix', 0, options.exceptWhenMix ?? ''), 'For Everything Except');
           const [base, other] = prefer === 'input1' ? [entry.item, m.item] : [m.item, entry.item];
           const json = structuredClone(base.json);
           for (const f of except) {

@@ -1,7 +1,8 @@
 import { createHash, createHmac, createSign, randomBytes, randomUUID } from 'node:crypto';
 import type { NodeType } from '../../types.js';
 import { assertBinaryData, binaryBuffer } from './binary.js';
-import { nodeError, perItem, setPath } from './util.js';
+import { setPath } from '../shared/path.js';
+import { nodeError, perItem } from './util.js';
 
 const ALGORITHMS: Record<string, string> = {
   MD5: 'md5', SHA1: 'sha1', SHA256: 'sha256', SHA384: 'sha384', SHA512: 'sha512',

@@ -1,6 +1,7 @@
 import type { IDataObject, INodeExecutionData, NodeExecuteContext, NodeType } from '../../types.js';
 import { assertBinaryData, binaryBuffer } from './binary.js';
-import { getPath, nodeError, perItem } from './util.js';
+import { getPath } from '../shared/path.js';
+import { nodeError, perItem } from './util.js';
 
 interface Extraction {
   key: string;

@@ -1,5 +1,6 @@
 import type { IDataObject, NodeType } from '../../types.js';
-import { perItem, setPath } from './util.js';
+import { setPath } from '../shared/path.js';
+import { perItem } from './util.js';
 
 const MD_OPTION_KEYS = new Set(['bulletMarker', 'codeFence', 'codeBlockStyle', 'emDelimiter', 'strongDelimiter', 'maxConsecutiveNewlines', 'keepDataImages', 'useInlineLinks', 'useLinkReferenceDefinitions', 'textReplace', 'ignore', 'blockElements']);
 

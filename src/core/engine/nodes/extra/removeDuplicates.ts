@@ -1,7 +1,8 @@
 import type { IDataObject, INodeExecutionData, NodeExecuteContext, NodeType } from '../../types.js';
 import { fieldList } from './splitOut.js';
 import { lt } from './sort.js';
-import { getPath, isEqual, nodeError, setPath, typeVersion } from './util.js';
+import { getPath, setPath } from '../shared/path.js';
+import { isEqual, nodeError, typeVersion } from './util.js';
 
 /** n8n's flattenKeys: leaf values keyed by dotted path (arrays by index). */
 export function flattenKeys(obj: unknown, prefix: string[] = []): IDataObject {

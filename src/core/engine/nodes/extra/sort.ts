@@ -1,5 +1,6 @@
 import type { IDataObject, INodeExecutionData, NodeExecuteContext, NodeType } from '../../types.js';
-import { getPath, isEqual, nodeError } from './util.js';
+import { getPath } from '../shared/path.js';
+import { isEqual, nodeError } from './util.js';
 
 /** lodash `lt`: strings compare as strings, everything else as numbers. */
 export function lt(a: unknown, b: unknown): boolean {

@@ -1,20 +1,19 @@
 import type { IBinaryData, IDataObject, INodeExecutionData, NodeExecuteContext, NodeType } from '../../types.js';
-import { deepCopy, getPath, nodeError, prepareFieldsArray, unsetPath } from './util.js';
+import { getPath, unsetPath } from '../shared/path.js';
+import { deepCopy, nodeError, prepareFieldsArray } from './util.js';
 
 /** Split Out node (and Item Lists v3 "splitOutItems"): one output item per list element. */
 export function splitOutItems(ctx: NodeExecuteContext): INodeExecutionData[] {
   const items = ctx.getInputData();
   const out: INodeExecutionData[] = [];
   for (let i = 0; i < items.length; i++) {
+    // Not prepareFieldsArray: as in n8n, empty entries stay (and count against destinations).
     const fields = String(ctx.getNodeParameter('fieldToSplitOut', i) ?? '')
       .split(',')
       .map((f) => f.trim().replace(/^\$json\./, ''));
     const options = (ctx.getNodeParameter('options', i, {}) ?? {}) as IDataObject;
     const noDots = options.disableDotNotation === true;
-    const destinations = String(options.destinationFieldName || '')
-      .split(',')
-      .map((f) => f.trim())
-      .filter((f) => f !== '');
+    const destinations = prepareFieldsArray(options.destinationFieldName || '', 'Destination Field Name');
     if (destinations.length && destinations.length !== fields.length) {
       throw nodeError(ctx.node, 'If multiple fields to split out are given, the same number of destination fields must be given');
     }

@@ -1,5 +1,6 @@
 import type { IDataObject, INodeExecutionData, NodeExecuteContext, NodeType } from '../../types.js';
-import { getPath, nodeError, typeVersion } from './util.js';
+import { getPath } from '../shared/path.js';
+import { nodeError, prepareFieldsArray, typeVersion } from './util.js';
 
 type AggregationType = 'append' | 'average' | 'concatenate' | 'count' | 'countUnique' | 'max' | 'min' | 'sum';
 interface Aggregation {
@@ -127,10 +128,7 @@ export function summarizeItems(ctx: NodeExecuteContext): INodeExecutionData[] {
   const items = ctx.getInputData();
   const data = items.map(({ json }, i) => ({ ...json, [INDEX]: i }));
   const options = (ctx.getNodeParameter('options', 0, {}) ?? {}) as Options;
-  const splitBy = String(ctx.getNodeParameter('fieldsToSplitBy', 0, '') ?? '')
-    .split(',')
-    .map((f) => f.trim())
-    .filter(Boolean);
+  const splitBy = prepareFieldsArray(ctx.getNodeParameter('fieldsToSplitBy', 0, ''), 'Fields to Split By');
   const fields = (ctx.getNodeParameter('fieldsToSummarize.values', 0, []) ?? []) as Aggregation[];
   if (fields.filter((a) => a.field !== '').length === 0) {
     throw nodeError(ctx.node, "You need to add at least one aggregation to 'Fields to Summarize' with non empty 'Field'");

@@ -1,60 +1,13 @@
 /**
- * Small helpers shared by the transformation nodes: lodash-style paths
- * (`a.b[0].c`), deep equality and the field-list parsing n8n's nodes use.
+ * Small helpers shared by the transformation nodes: deep equality, the field-list parsing
+ * n8n's nodes use and the per-item loop. Paths (`a.b[0].c`) are in ../shared/path.ts.
  */
 import { NodeOperationError } from '../../errors.js';
-import type { IDataObject, INode, INodeExecutionData, NodeExecuteContext } from '../../types.js';
+import type { INode, INodeExecutionData, NodeExecuteContext } from '../../types.js';
 
-const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
-/** Splits a lodash path: `a.b[0]["c.d"]` → ['a', 'b', '0', 'c.d']. */
-export function toPath(path: string): string[] {
-  const out: string[] = [];
-  const re = /[^.[\]]+|\[(?:(-?\d+(?:\.\d+)?)|(["'])((?:(?!\2)[^\\]|\\.)*?)\2)\]|(?=(?:\.|\[\])(?:\.|\[\]|$))/g;
-  if (path.charCodeAt(0) === 46) out.push('');
-  path.replace(re, (match, num, quote, sub) => {
-    out.push(quote ? sub.replace(/\\(\\)?/g, '$1') : num !== undefined ? num : match);
-    return '';
-  });
-  return out;
-}
-
-export function getPath(obj: unknown, path: string | string[]): any {
-  if (obj === null || obj === undefined) return undefined;
-  if (typeof path === 'string' && Object.prototype.hasOwnProperty.call(obj, path)) return (obj as any)[path];
-  const parts = Array.isArray(path) ? path : toPath(path);
-  let cur: any = obj;
-  for (const p of parts) {
-    if (cur === null || cur === undefined) return undefined;
-    cur = cur[p];
-  }
-  return cur;
-}
-
-export function setPath(obj: IDataObject, path: string, value: unknown): void {
-  const parts = toPath(path);
-  let cur: any = obj;
-  for (let i = 0; i < parts.length; i++) {
-    const key = parts[i];
-    if (UNSAFE_KEYS.has(key)) return;
-    if (i === parts.length - 1) {
-      cur[key] = value;
-      return;
-    }
-    if (cur[key] === null || typeof cur[key] !== 'object') cur[key] = /^\d+$/.test(parts[i + 1]) ? [] : {};
-    cur = cur[key];
-  }
-}
-
-export function unsetPath(obj: IDataObject, path: string): void {
-  const parts = toPath(path);
-  let cur: any = obj;
-  for (let i = 0; i < parts.length - 1; i++) {
-    if (cur === null || typeof cur !== 'object') return;
-    cur = cur[parts[i]];
-  }
-  if (cur !== null && typeof cur === 'object') delete cur[parts[parts.length - 1]];
-}
+// Paths: the one lodash get/set/unset implementation is shared/path.ts; setPath is re-exported
+// for httpRequest/ and dateTime.ts, which import it from here.
+export { setPath } from '../shared/path.js';
 
 export function deepCopy<T>(value: T): T {
   return value === undefined ? value : structuredClone(value);

@@ -131,18 +131,9 @@ export function validateFieldType(
   }
 }
 
-// ---- lodash-style get/set/unset with a.b[0].c paths ----
-const pathCache = new Map<string, string[]>();
-
-/** lodash toPath (memoised: node parameters reuse the same few paths for every item). */
-export function toPath(p: string): string[] {
-  let hit = pathCache.get(p);
-  if (hit) return hit;
-  hit = parsePath(p);
-  if (pathCache.size > 5000) pathCache.clear();
-  pathCache.set(p, hit);
-  return hit;
-}
+// lodash get, from the one path implementation (shared/path.ts), under the name merge.ts and
+// merge-utils.ts import.
+export { getPath as deepGet } from './path.js';
 
 /** Deep copy of plain JSON-like data (faster than structuredClone for item json). */
 export function deepCopy<T>(v: T): T {
@@ -154,52 +145,4 @@ export function deepCopy<T>(v: T): T {
   const o: any = {};
   for (const k in v) if (Object.prototype.hasOwnProperty.call(v, k)) o[k] = deepCopy((v as any)[k]);
   return o;
-}
-
-function parsePath(p: string): string[] {
-  const out: string[] = [];
-  p.replace(/[^.[\]]+|\[(?:(-?\d+(?:\.\d+)?)|(["'])((?:(?!\2)[^\\]|\\.)*?)\2)\]|(?=(?:\.|\[\])(?:\.|\[\]|$))/g, (m, num, q, str) => {
-    out.push(q ? str : num !== undefined ? num : m);
-    return m;
-  });
-  return out;
-}
-
-export function deepGet(obj: any, path: string): any {
-  if (obj == null) return undefined;
-  if (Object.prototype.hasOwnProperty.call(obj, path)) return obj[path];
-  let cur = obj;
-  for (const k of toPath(path)) {
-    if (cur == null) return undefined;
-    cur = cur[k];
-  }
-  return cur;
-}
-
-export function deepSet(obj: any, path: string, value: unknown): void {
-  if (!/[.[\]]/.test(path)) {
-    if (path !== '__proto__') obj[path] = value;
-    return;
-  }
-  const keys = toPath(path);
-  let cur = obj;
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i];
-    if (k === '__proto__' || k === 'constructor' || k === 'prototype') return;
-    if (i === keys.length - 1) cur[k] = value;
-    else {
-      if (cur[k] === null || typeof cur[k] !== 'object') cur[k] = /^\d+$/.test(keys[i + 1]) ? [] : {};
-      cur = cur[k];
-    }
-  }
-}
-
-export function deepUnset(obj: any, path: string): void {
-  const keys = toPath(path);
-  let cur = obj;
-  for (let i = 0; i < keys.length - 1; i++) {
-    cur = cur?.[keys[i]];
-    if (cur == null) return;
-  }
-  if (cur && typeof cur === 'object') delete cur[keys[keys.length - 1]];
 }
