@@ -191,3 +191,18 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 }
+
+/** Manual trigger → Code node emitting `input` as items → `under`: a node run by the real runner. */
+export function afterCodeInput(input: unknown[], under: WorkflowDefinition['nodes'][number]): WorkflowDefinition {
+  return {
+    nodes: [
+      { name: 'T', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, parameters: {}, position: [0, 0] },
+      { name: 'In', type: 'n8n-nodes-base.code', typeVersion: 2, parameters: { jsCode: `return ${JSON.stringify(input)}.map((json) => ({ json }));` }, position: [1, 0] },
+      { ...under, position: [2, 0] },
+    ],
+    connections: {
+      T: { main: [[{ node: 'In', type: 'main', index: 0 }]] },
+      In: { main: [[{ node: under.name, type: 'main', index: 0 }]] },
+    },
+  };
+}

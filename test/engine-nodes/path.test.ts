@@ -5,6 +5,7 @@ import * as path from '../../src/core/engine/nodes/shared/path.js';
 import * as validate from '../../src/core/engine/nodes/shared/validate.js';
 import * as util from '../../src/core/engine/nodes/extra/util.js';
 import { GET, SET, TO_PATH, UNSET, getSample } from './path-cases.js';
+import { afterCodeInput } from './helpers.js';
 
 describe('path helpers (lodash semantics)', () => {
   it.each(TO_PATH)('toPath(%j)', (p, expected) => {
@@ -49,24 +50,15 @@ describe('path helpers (lodash semantics)', () => {
     expect(o).toEqual({ a: { b: [1, 2] } });
   });
 
-  it('every module that offers path helpers offers this one implementation', () => {
-    expect(validate.deepGet).toBe(path.getPath);
-    expect(util.setPath).toBe(path.setPath);
+  it('is the only path implementation: the other helper modules offer none', () => {
+    for (const mod of [validate, util] as Array<Record<string, unknown>>) {
+      for (const name of ['toPath', 'getPath', 'setPath', 'unsetPath', 'deepGet', 'deepSet', 'deepUnset']) expect(mod[name], name).toBeUndefined();
+    }
   });
 });
 
 describe('nodes use the lodash paths', () => {
-  const wf = (node: WorkflowDefinition['nodes'][number], input: unknown[]): WorkflowDefinition => ({
-    nodes: [
-      { name: 'T', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, parameters: {}, position: [0, 0] },
-      { name: 'In', type: 'n8n-nodes-base.code', typeVersion: 2, parameters: { jsCode: `return ${JSON.stringify(input)}.map((json) => ({ json }));` }, position: [1, 0] },
-      { ...node, position: [2, 0] },
-    ],
-    connections: {
-      T: { main: [[{ node: 'In', type: 'main', index: 0 }]] },
-      In: { main: [[{ node: node.name, type: 'main', index: 0 }]] },
-    },
-  });
+  const wf = (node: WorkflowDefinition['nodes'][number], input: unknown[]) => afterCodeInput(input, node);
   const out = async (def: WorkflowDefinition, name: string) => {
     const res = await runWorkflow(def);
     expect(res.error).toBeUndefined();

@@ -2,23 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { runWorkflow, type WorkflowDefinition } from '../../src/core/engine/index.js';
 import { prepareFieldsArray } from '../../src/core/engine/nodes/extra/util.js';
+import { afterCodeInput } from './helpers.js';
 
 type N = WorkflowDefinition['nodes'][number];
 const node = (name: string, type: string, parameters: Record<string, unknown>, typeVersion = 1, extra: Partial<N> = {}): N => ({
   name, type: `n8n-nodes-base.${type}`, typeVersion, parameters, position: [0, 0], ...extra,
 });
-/** Trigger → Code (emits `input`) → the node under test. */
-const chain = (input: unknown[], under: N): WorkflowDefinition => ({
-  nodes: [
-    node('T', 'manualTrigger', {}),
-    node('In', 'code', { jsCode: `return ${JSON.stringify(input)}.map((json) => ({ json }));` }, 2),
-    under,
-  ],
-  connections: {
-    T: { main: [[{ node: 'In', type: 'main', index: 0 }]] },
-    In: { main: [[{ node: under.name, type: 'main', index: 0 }]] },
-  },
-});
+const chain = afterCodeInput;
 const output = async (wf: WorkflowDefinition, name: string) => {
   const res = await runWorkflow(wf);
   expect(res.error).toBeUndefined();

@@ -1,5 +1,6 @@
 import type { Core } from '../context.js';
 import { appendSerialized, type SerializedGroup } from './events.js';
+import { isoAt } from './records.js';
 
 export interface PipelineLog {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -38,26 +39,15 @@ export class EventSink {
   private readonly logLength = new Map<string, number>();
   /** Executions whose final event is among the pending ones. */
   private readonly ended = new Set<string>();
-  private isoMs = 0;
-  private iso = '';
 
   constructor(
     private readonly core: Core,
     private readonly log: PipelineLog,
   ) {}
 
-  /**
-   * The time for an event's `at`, as an ISO string made once per millisecond (toISOString per
-   * event was a measurable share of this path). Callers put it in the event literal, so every
-   * event object has its final shape from the start.
-   */
+  /** The time for an event's `at` (an ISO string made once per millisecond, see isoAt). */
   stamp(): string {
-    const now = Date.now();
-    if (now !== this.isoMs) {
-      this.isoMs = now;
-      this.iso = new Date(now).toISOString();
-    }
-    return this.iso;
+    return isoAt(Date.now());
   }
 
   /** execution.started, already serialized (see events.ts). */

@@ -119,7 +119,7 @@ function normalize(input: ExecutionEventInput): Omit<ExecutionEvent, 'seq'> {
   // The worker's hot path stamps `at` itself: no copy then (this runs for every event).
   if (input.at && !(typeof error === 'string' && error.length > MAX_ERROR_CHARS)) return input as Omit<ExecutionEvent, 'seq'>;
   const e = { ...input, at: input.at ?? new Date().toISOString() } as Omit<ExecutionEvent, 'seq'> & { error?: string | null };
-  if (typeof e.error === 'string' && e.error.length > MAX_ERROR_CHARS) e.error = e.error.slice(0, MAX_ERROR_CHARS) + '…';
+  if (typeof e.error === 'string') e.error = cutError(e.error);
   return e;
 }
 
@@ -283,7 +283,12 @@ export function executionFinishedText(head: string, at: string, status: FinalSta
 }
 
 function errorText(error: string | null): string {
-  return error === null ? 'null' : JSON.stringify(error.length > MAX_ERROR_CHARS ? error.slice(0, MAX_ERROR_CHARS) + '…' : error);
+  return error === null ? 'null' : JSON.stringify(cutError(error));
+}
+
+/** Error messages in events are cut to MAX_ERROR_CHARS. */
+function cutError(error: string): string {
+  return error.length > MAX_ERROR_CHARS ? error.slice(0, MAX_ERROR_CHARS) + '…' : error;
 }
 
 /** node.started as serialized text (see SerializedGroup); `name`/`type` are JSON strings. */

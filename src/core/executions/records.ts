@@ -149,16 +149,10 @@ function itemJson(item: INodeExecutionData): unknown {
 }
 
 /**
- * Data above maxBytes (as JSON) is replaced by a marker with as many leading items as fit,
- * so a node that returns 100 MB cannot bloat the table or the final transaction.
+ * Node data as JSON text, serialized once: data above maxBytes (as JSON) is replaced by a marker
+ * with as many leading items as fit, so a node that returns 100 MB cannot bloat the table or the
+ * final transaction.
  */
-export function capData(value: unknown, maxBytes: number): unknown {
-  if (value === null || value === undefined) return null;
-  const json = JSON.stringify(value);
-  return fits(json, maxBytes) ? value : truncated(value, json, maxBytes);
-}
-
-/** capData as JSON text: the data is serialized once, and that text is what gets written. */
 export function capJson(value: unknown, maxBytes: number): string | null {
   if (value === null || value === undefined) return null;
   const json = JSON.stringify(value);
@@ -182,7 +176,7 @@ function truncated(value: unknown, json: string, maxBytes: number): unknown {
       counts.push(Array.isArray(output) ? output.length : 0);
       if (Array.isArray(output)) {
         for (const item of output) {
-          const size = JSON.stringify(item).length;
+          const size = Buffer.byteLength(JSON.stringify(item)) + 1; // bytes, and the comma
           if (size > budget) break;
           budget -= size;
           keep.push(item);

@@ -1,6 +1,6 @@
 import type { ActingAs } from '../actor.js';
 import type { Core } from '../context.js';
-import type { Queryable, QueryResult } from '../db/types.js';
+import type { QueryResult } from '../db/types.js';
 import { UsageError } from '../errors.js';
 import { isUuid } from '../ids.js';
 import { findWorkflow, listVersions, normalizeRow, SUMMARY_COLUMNS, type VersionRow, type WorkflowRow, type WorkflowSummary } from './store.js';
@@ -187,9 +187,11 @@ export async function workflowHistory(core: Core, as: ActingAs, ref: string): Pr
  */
 export async function exportWorkflow(core: Core, as: ActingAs, ref: string): Promise<{ id: string; name: string; definition: Record<string, unknown> }> {
   const db = await core.db();
-  const row = await db.tenantTransaction(as.scope, (tx) => findWorkflow(tx, as.scope.userId, ref));
-  const kept = await keptStaticData(db, as.scope.userId, [row.id]);
-  return { id: row.id, name: row.name, definition: withStaticData(row.definition, kept.get(row.id)) };
+  return db.tenantTransaction(as.scope, async (tx) => {
+    const row = await findWorkflow(tx, as.scope.userId, ref);
+    const kept = await tx.query<{ data: Record<string, unknown> }>('SELECT data FROM workflow_static_data WHERE workflow_id = $1', [row.id]);
+    return { id: row.id, name: row.name, definition: withStaticData(row.definition, kept.rows[0]?.data) };
+  });
 }
 
 /**
@@ -203,24 +205,7 @@ export function withStaticData(definition: Record<string, unknown>, kept: Record
   return kept === undefined ? definition : { ...definition, staticData: kept };
 }
 
-/**
- * The kept static data of these workflows of `userId`. The tenant role has no grant on
- * workflow_static_data, so this reads on the operator connection, only for workflows the caller
- * already found in its tenant transaction, and with the owner as an explicit condition.
- */
-async function keptStaticData(db: Queryable, userId: string, ids: string[]): Promise<Map<string, Record<string, unknown>>> {
-  const kept = new Map<string, Record<string, unknown>>();
-  if (!ids.length) return kept;
-  const r = await db.query<{ workflow_id: string; data: Record<string, unknown> }>(
-    `SELECT sd.workflow_id, sd.data FROM workflow_static_data sd JOIN workflows w ON w.id = sd.workflow_id
-     WHERE sd.workflow_id = ANY($1::uuid[]) AND w.user_id = $2`,
-    [ids, userId],
-  );
-  for (const row of r.rows) if (row.data !== null) kept.set(row.workflow_id, row.data);
-  return kept;
-}
-
-type ExportRow = { id: string; name: string; definition: Record<string, unknown>; at: string };
+type ExportRow = { id: string; name: string; definition: Record<string, unknown>; at: string; static_data: Record<string, unknown> | null };
 
 /** Every workflow of the tenant (with its kept static data), in batches so a large account does not sit in memory twice. */
 export async function* exportAllWorkflows(core: Core, as: ActingAs, batch = 200): AsyncGenerator<{ id: string; name: string; definition: Record<string, unknown> }> {
@@ -230,14 +215,14 @@ export async function* exportAllWorkflows(core: Core, as: ActingAs, batch = 200)
     const cursor: [string, string] | null = after;
     const r: QueryResult<ExportRow> = await db.tenantTransaction(as.scope, (tx) =>
       tx.query<ExportRow>(
-        `SELECT id, name, definition, created_at::text AS at FROM workflows
-         WHERE user_id = $1 ${cursor ? 'AND (created_at, id) > ($3::timestamptz, $4::uuid)' : ''}
-         ORDER BY created_at, id LIMIT $2`,
+        `SELECT w.id, w.name, w.definition, w.created_at::text AS at, sd.data AS static_data
+         FROM workflows w LEFT JOIN workflow_static_data sd ON sd.workflow_id = w.id
+         WHERE w.user_id = $1 ${cursor ? 'AND (w.created_at, w.id) > ($3::timestamptz, $4::uuid)' : ''}
+         ORDER BY w.created_at, w.id LIMIT $2`,
         cursor ? [as.scope.userId, batch, cursor[0], cursor[1]] : [as.scope.userId, batch],
       ),
     );
-    const kept = await keptStaticData(db, as.scope.userId, r.rows.map((row) => row.id));
-    for (const row of r.rows) yield { id: row.id, name: row.name, definition: withStaticData(row.definition, kept.get(row.id)) };
+    for (const row of r.rows) yield { id: row.id, name: row.name, definition: withStaticData(row.definition, row.static_data ?? undefined) };
     if (r.rows.length < batch) return;
     const last: ExportRow = r.rows[r.rows.length - 1]!;
     after = [last.at, last.id];

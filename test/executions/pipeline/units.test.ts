@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { retryDelayMs } from '../../../src/core/executions/retry.js';
-import { capData, capJson, executionOutput } from '../../../src/core/executions/records.js';
+import { capJson, executionOutput } from '../../../src/core/executions/records.js';
 import { decodeMessage, encodeMessage } from '../../../src/core/executions/queue.js';
 import { topology } from '../../../src/core/executions/topology.js';
 import { eventHead, executionFinishedText, executionStartedText, nodeFinishedText, nodeStartedText, serializeEvent } from '../../../src/core/executions/events.js';
@@ -24,34 +24,40 @@ describe('retry backoff', () => {
   });
 });
 
-describe('node data cap', () => {
-  it('keeps small data as it is', () => {
-    const v = { main: [[{ json: { a: 1 } }]] };
-    expect(capData(v, 1000)).toBe(v);
-    expect(capData(null, 10)).toBeNull();
+describe('node data cap (as JSON text)', () => {
+  it('keeps small data as it is, serialized once', () => {
+    const v = { main: [[{ json: { a: 1 } }], null] };
+    expect(capJson(v, 1000)).toBe(JSON.stringify(v));
+    expect(capJson(null, 10)).toBeNull();
+    expect(capJson(undefined, 10)).toBeNull();
   });
 
   it('replaces large data by a marker with the item counts and the leading items that fit', () => {
     const items = Array.from({ length: 100 }, (_, i) => ({ json: { i, s: 'x'.repeat(100) } }));
-    const capped = capData({ main: [items, []] }, 2000) as any;
+    const text = capJson({ main: [items, []] }, 2000)!;
+    const capped = JSON.parse(text);
     expect(capped.truncated).toBe(true);
     expect(capped.items).toEqual([100, 0]);
     expect(capped.preview.main[0].length).toBeGreaterThan(5);
     expect(capped.preview.main[0].length).toBeLessThan(100);
-    expect(JSON.stringify(capped).length).toBeLessThanOrEqual(2000);
+    expect(text.length).toBeLessThanOrEqual(2000);
   });
-});
 
-describe('node data as JSON text', () => {
-  it('is the capped data, serialized once, and the execution output reuses it', () => {
-    const small = { main: [[{ json: { a: 1 } }], null] };
-    expect(capJson(small, 1000)).toBe(JSON.stringify(small));
+  it('counts bytes, not characters', () => {
+    // 100 items of ~67 characters but ~107 bytes each: the characters fit in 8,000, the bytes do not.
     const big = { main: [Array.from({ length: 100 }, (_, i) => ({ json: { i, pad: 'é'.repeat(40) } }))] };
-    expect(JSON.parse(capJson(big, 2000)!)).toEqual(capData(big, 2000));
-    expect(capJson(undefined, 10)).toBeNull();
+    expect(JSON.stringify(big).length).toBeLessThan(8000);
+    const text = capJson(big, 8000)!;
+    expect(JSON.parse(text).truncated).toBe(true);
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(8000);
+  });
+
+  it('is reused for the execution output', () => {
+    const small = { main: [[{ json: { a: 1 } }], null] };
+    const big = { main: [Array.from({ length: 100 }, (_, i) => ({ json: { i, pad: 'é'.repeat(40) } }))] };
     const result = { status: 'success' as const, runData: {}, lastNodeExecuted: 'If "2"', startedAt: 0, stoppedAt: 0, executionId: 'e' };
     expect(JSON.parse(executionOutput(result, 1000, capJson(small, 1000))!)).toEqual({ last_node: 'If "2"', ...small });
-    expect(JSON.parse(executionOutput(result, 2000, capJson(big, 2000))!)).toEqual({ last_node: 'If "2"', ...(capData(big, 2000) as object) });
+    expect(JSON.parse(executionOutput(result, 2000, capJson(big, 2000))!)).toEqual({ last_node: 'If "2"', ...JSON.parse(capJson(big, 2000)!) });
     expect(executionOutput(result, 1000, null)).toBeNull();
   });
 });

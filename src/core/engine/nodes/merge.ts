@@ -1,7 +1,8 @@
 import type { IDataObject, INode, INodeExecutionData, NodeExecuteContext, NodeType } from '../types.js';
 import { NodeOperationError } from '../errors.js';
 import { addSourceField, addSuffix, findMatches, lodashMerge, mergeMatched, mergeMethod, type ClashOptions } from './shared/merge-utils.js';
-import { deepCopy, deepGet } from './shared/validate.js';
+import { getPath } from './shared/path.js';
+import { deepCopy } from './shared/validate.js';
 
 const nInputs = (node: INode) => (node.typeVersion >= 3 ? Number(node.parameters?.numberInputs ?? 2) : 2);
 
@@ -213,12 +214,12 @@ function byKey(ctx: NodeExecuteContext, mode: string, input1: INodeExecutionData
   if (!p1 || !p2) return mode === 'keepKeyMatches' ? [] : input1;
   const index = new Map<string, INodeExecutionData>();
   for (const b of input2) {
-    const k = b.json ? deepGet(b.json, p2) : undefined;
+    const k = b.json ? getPath(b.json, p2) : undefined;
     if (k) index.set(String(k), b);
   }
   const out: INodeExecutionData[] = [];
   for (const a of input1) {
-    const ref = deepGet(a.json, p1);
+    const ref = getPath(a.json, p1);
     const comparable = typeof ref === 'string' || typeof ref === 'number' || ref === null;
     const match = comparable ? index.get(String(ref)) : undefined;
     if (!comparable) {

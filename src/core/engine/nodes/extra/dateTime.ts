@@ -1,7 +1,8 @@
 import { DateTime, Duration, type DurationLikeObject } from 'luxon';
 import type { IDataObject, INodeExecutionData, NodeExecuteContext, NodeType, RunOptions } from '../../types.js';
 import type { ExecContext } from '../../runner/context.js';
-import { nodeError, setPath, typeVersion } from './util.js';
+import { setPath } from '../shared/path.js';
+import { nodeError, typeVersion } from './util.js';
 
 const MOMENT_TOKENS = /\[[^\]]*\]|YYYY|YY|Q|MMMM|MMM|MM|Mo|M|DDDD|DDD|Do|DD|D|dddd|ddd|dd|d|E|e|WW|W|ww|w|HH|H|hh|h|kk|k|mm|m|ss|s|SSS|SS|S|A|a|ZZ|Z|X|x/g;
 

@@ -5,9 +5,6 @@
 import { NodeOperationError } from '../../errors.js';
 import type { INode, INodeExecutionData, NodeExecuteContext } from '../../types.js';
 
-// Paths: the one lodash get/set/unset implementation is shared/path.ts; setPath is re-exported
-// for httpRequest/ and dateTime.ts, which import it from here.
-export { setPath } from '../shared/path.js';
 
 export function deepCopy<T>(value: T): T {
   return value === undefined ? value : structuredClone(value);

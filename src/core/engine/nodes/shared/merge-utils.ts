@@ -1,5 +1,5 @@
 import type { IDataObject, INodeExecutionData, IPairedItemData } from '../../types.js';
-import { deepGet } from './validate.js';
+import { getPath } from './path.js';
 import { isEqual } from '../extra/util.js';
 
 const isPlain = (v: unknown): v is IDataObject => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
@@ -127,7 +127,7 @@ export function findMatches(
   opts: MatchOptions,
 ): Matches {
   const eq = fuzzyCompare(!!opts.fuzzyCompare);
-  const get = (o: IDataObject, k: string) => (opts.disableDotNotation ? o[k] : deepGet(o, k));
+  const get = (o: IDataObject, k: string) => (opts.disableDotNotation ? o[k] : getPath(o, k));
   const perPair = (opts.outputDataFrom ?? 'both') === 'both' || opts.joinMode === 'enrichInput1' || opts.joinMode === 'enrichInput2';
   const res: Matches = { matched: [], matched2: [], unmatched1: [], unmatched2: [] };
   const matchedIn2 = new Set<number>();

@@ -131,9 +131,6 @@ export function validateFieldType(
   }
 }
 
-// lodash get, from the one path implementation (shared/path.ts), under the name merge.ts and
-// merge-utils.ts import.
-export { getPath as deepGet } from './path.js';
 
 /** Deep copy of plain JSON-like data (faster than structuredClone for item json). */
 export function deepCopy<T>(v: T): T {

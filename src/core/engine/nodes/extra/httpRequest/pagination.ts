@@ -5,7 +5,7 @@
  */
 import { NodeApiError, NodeOperationError } from '../../../errors.js';
 import type { IDataObject, NodeExecuteContext } from '../../../types.js';
-import { setPath } from '../util.js';
+import { setPath } from '../../shared/path.js';
 import { bodyForExpressions, type ResponseFormat, type ResponseOptions } from './response.js';
 import { secretsOf, sendWithAuth, statusError, type Auth, type OutgoingRequest, type RawResponse } from './transport.js';
 

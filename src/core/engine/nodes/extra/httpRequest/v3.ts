@@ -2,7 +2,7 @@
 import { NodeOperationError } from '../../../errors.js';
 import type { IDataObject, INodeExecutionData, NodeExecuteContext } from '../../../types.js';
 import { assertBinaryData, binaryBuffer } from '../binary.js';
-import { setPath } from '../util.js';
+import { setPath } from '../../shared/path.js';
 import { paginate, type PaginationParams } from './pagination.js';
 import type { ResponseFormat } from './response.js';
 import { defaultAccept, runItems, type Prepared } from './run.js';
