@@ -12,7 +12,8 @@ import { runWorkflow, validateWorkflow } from '../../src/core/engine/index.js';
 import { mapLangChainNodes } from '../../src/core/engine/nodes/extra/index.js';
 import type { IRunData, WorkflowDefinition } from '../../src/core/engine/types.js';
 import { answer, TEST_CREDENTIALS, TRIGGER_INPUT } from './compat-fixtures.js';
-import { CORPUS, startServer } from './helpers.js';
+import { CORPUS } from '../engine/helpers/corpus.js';
+import { startServer } from './helpers.js';
 
 type Result = 'matches n8n' | 'ran' | 'unsupported node' | 'failed';
 const RANK: Record<Result, number> = { 'matches n8n': 3, ran: 2, 'unsupported node': 1, failed: 0 };

@@ -1,36 +1,16 @@
 /**
  * Test helpers for node implementations: a minimal NodeExecuteContext (for nodes
- * tested without the runner), fixture loading, and a local HTTP server.
+ * tested without the runner) and a local HTTP server. The n8n corpus (fixtures, public
+ * workflows) is located and loaded by ../engine/helpers/corpus.ts.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import type { AddressInfo } from 'node:net';
 import { createHttpClient } from '../../src/core/engine/http/client.js';
+import { getPath } from '../../src/core/engine/nodes/shared/path.js';
 import type {
   HttpClient, HttpRequestOptions, IDataObject, INode, INodeExecutionData, NodeExecuteContext, NodeType, WorkflowDefinition,
 } from '../../src/core/engine/types.js';
-
-import { CORPUS_DIR } from '../helpers/shared.js';
-export const CORPUS = CORPUS_DIR;
-
-export function loadJson<T = any>(path: string): T {
-  return JSON.parse(readFileSync(path, 'utf8')) as T;
-}
-
-export function fixture(name: string): WorkflowDefinition {
-  return loadJson(join(CORPUS, 'n8n-fixtures', name));
-}
-
-function getPath(obj: any, path: string): any {
-  let cur = obj;
-  for (const k of path.split('.')) {
-    if (cur === null || cur === undefined) return undefined;
-    cur = cur[k];
-  }
-  return cur;
-}
 
 export interface ContextOptions {
   typeVersion?: number;
@@ -108,7 +88,7 @@ export function makeContext(
     getInputCount: () => 1,
     getInputSource: () => null,
     getNodeParameter(name: string, itemIndex: number, fallback?: unknown, o?: { rawExpressions?: boolean }) {
-      const raw = getPath(fullNode.parameters, name);
+      const raw = getPath(fullNode.parameters, name); // lodash get, as the runner's context
       if (raw === undefined) return fallback;
       if (o?.rawExpressions) return structuredClone(raw);
       return resolve(structuredClone(raw), scope(itemIndex));

@@ -36,6 +36,52 @@ registerNodeType({
   },
 });
 
+// Reads each of PARAM_PATHS with getNodeParameter (fallback 'FB') for every item; `raw:` reads it with rawExpressions.
+const PARAM_PATHS = [
+  'plain', 'options.foo[0].bar', 'options.foo[1].bar', 'options["a.b"]', 'dotted.key', 'matrix[1][0]', 'options.foo',
+  'options.foo[5].bar', 'options.nil.x', 'missing', 'raw:options.foo[1].bar',
+];
+registerNodeType({
+  type: 'jobsprint-test.readPaths',
+  async execute(ctx) {
+    return [ctx.getInputData().map((_item, i) => {
+      const json: IDataObject = {};
+      for (const p of PARAM_PATHS) {
+        json[p] = p.startsWith('raw:') ? ctx.getNodeParameter(p.slice(4), i, 'FB', { rawExpressions: true }) : ctx.getNodeParameter(p, i, 'FB');
+      }
+      return { json };
+    })];
+  },
+});
+
+describe('getNodeParameter reads paths as lodash get (as n8n)', () => {
+  it('brackets, quoted keys and a parameter key holding a dot; expressions under an indexed path resolve per item', async () => {
+    const parameters = {
+      plain: 'p',
+      options: { foo: [{ bar: 'deep' }, { bar: '={{ $json.n * 10 }}' }], 'a.b': 'quoted', nil: null },
+      'dotted.key': 'whole',
+      matrix: [[1, 2], [3, 4]],
+    };
+    const res = await runWorkflow(twoNodes({ type: 'jobsprint-test.readPaths', parameters }), { input: [{ n: 1 }, { n: 2 }] });
+    expect(res.status, JSON.stringify(res.error)).toBe('success');
+    const expected = (n: number) => ({
+      plain: 'p',
+      'options.foo[0].bar': 'deep',
+      'options.foo[1].bar': n * 10,
+      'options["a.b"]': 'quoted',
+      'dotted.key': 'whole',
+      'matrix[1][0]': 3,
+      'options.foo': [{ bar: 'deep' }, { bar: n * 10 }],
+      'options.foo[5].bar': 'FB',
+      'options.nil.x': 'FB',
+      missing: 'FB',
+      'raw:options.foo[1].bar': '={{ $json.n * 10 }}',
+    });
+    expect(outOf(res)).toEqual([expected(1), expected(2)]);
+    expect(parameters.options.foo[1].bar, 'the node’s parameters are not mutated').toBe('={{ $json.n * 10 }}');
+  });
+});
+
 describe('evaluateExpression with extra variables', () => {
   const run = (expr: string, extra: IDataObject, input: IDataObject[] = [{ n: 1 }]) =>
     runWorkflow(twoNodes({ type: 'jobsprint-test.evalExtra', parameters: { expr, extra } }), { input });

@@ -2,6 +2,7 @@
 import { describe, it, expect } from 'vitest';
 import { runWorkflow, validateWorkflow, registerNodeType, type EngineEvent, type WorkflowDefinition } from '../../src/core/engine/index.js';
 import { runFixture } from './helpers/corpus.js';
+import { freezeDefinition, graphOf } from '../../src/core/engine/runner/graph.js';
 
 type N = WorkflowDefinition['nodes'][number];
 const node = (name: string, type: string, parameters: Record<string, unknown> = {}, extra: Partial<N> = {}, typeVersion = 1, position: [number, number] = [0, 0]): N => ({
@@ -204,5 +205,42 @@ describe('engine', () => {
     }
     const sched = await runWorkflow({ nodes: [node('S', 'scheduleTrigger', {}, {}, 1.2)], connections: {} });
     expect(Object.keys(out(sched, 'S')[0])).toContain('timestamp');
+  });
+});
+
+describe('definitions frozen for reuse (freezeDefinition)', () => {
+  const wf = (): WorkflowDefinition => ({
+    nodes: [node('Start', 'manualTrigger'), node('A', 'noOp'), node('B', 'noOp')],
+    connections: chain('Start', 'A'),
+  });
+
+  it('runs a frozen definition the same way every time and shares its graph and validation', async () => {
+    const def = freezeDefinition(wf());
+    expect(Object.isFrozen(def.nodes) && Object.isFrozen(def.nodes[0]) && Object.isFrozen(def.connections.Start.main[0])).toBe(true);
+    expect(graphOf(def)).toBe(graphOf(def));
+    // A copy that only adds static data (as the worker makes per execution) shares it too.
+    expect(graphOf({ ...def, staticData: { x: 1 } })).toBe(graphOf(def));
+    for (let i = 0; i < 3; i++) {
+      const res = await runWorkflow(def, { input: [{ i }] });
+      expect(res.status).toBe('success');
+      expect(Object.keys(res.runData)).toEqual(['Start', 'A']);
+      expect(out(res, 'A')).toEqual([{ i }]);
+    }
+  });
+
+  it('indexes an unfrozen definition on every run, so changes between runs count', async () => {
+    const def = wf();
+    expect(graphOf(def)).not.toBe(graphOf(def));
+    expect(Object.keys((await runWorkflow(def)).runData)).toEqual(['Start', 'A']);
+    def.connections = chain('Start', 'B');
+    expect(Object.keys((await runWorkflow(def)).runData)).toEqual(['Start', 'B']);
+    def.nodes.push(node('C', 'no-such-type'));
+    await expect(runWorkflow(def)).rejects.toThrow(/does not support: n8n-nodes-base.no-such-type/);
+  });
+
+  it('still validates a frozen definition (once): an unsupported node type is refused every time', async () => {
+    const def = freezeDefinition({ ...wf(), nodes: [...wf().nodes, node('C', 'no-such-type')] });
+    await expect(runWorkflow(def)).rejects.toThrow(/no-such-type/);
+    await expect(runWorkflow(def)).rejects.toThrow(/no-such-type/);
   });
 });

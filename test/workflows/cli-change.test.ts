@@ -1,98 +1,80 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTestEnv, type TestEnv } from '../helpers/env.js';
 import { runCli, json } from '../helpers/cli.js';
 import { createUserAndLogin, type LoggedInUser } from '../helpers/users.js';
-import { cliFlow, expectOneLineError, writeDoc } from './helpers.js';
+import { cliFlow, expectOneLineError, workflowsCliSuite } from './helpers.js';
 
-let t: TestEnv;
-let ada: LoggedInUser;
-let bob: LoggedInUser;
-let dir: string;
-
-beforeAll(async () => {
-  t = await createTestEnv({ amqp: false });
-  ada = await createUserAndLogin(t, { email: 'ada@example.com', username: 'ada' });
-  bob = await createUserAndLogin(t, { email: 'bob@example.com', username: 'bob' });
-  dir = join(t.home, 'files');
-  mkdirSync(dir);
-});
-afterAll(async () => {
-  await t?.cleanup();
-});
-
-const cli = (user: LoggedInUser, args: string[], input?: string) => runCli(args, { env: user.env, input });
-
-const write = (name: string, doc: unknown): string => writeDoc(dir, name, doc);
+const suite = workflowsCliSuite('ada', 'bob');
+const { cli, write } = suite;
 
 describe('changes through the binary', () => {
   it('updates with a version check: of two concurrent updates one wins, the other exits 5', async () => {
-    let r = await cli(ada, ['workflows', 'import', write('race.json', cliFlow('Race')), '--json']);
+    let r = await cli(suite.ada, ['workflows', 'import', write('race.json', cliFlow('Race')), '--json']);
     const id = json(r).imported[0].id;
     const a = write('race-a.json', cliFlow('Race', 'A'));
     const b = write('race-b.json', cliFlow('Race', 'B'));
     const [ra, rb] = await Promise.all([
-      cli(ada, ['workflows', 'update', id, '--file', a, '--if-version', '1']),
-      cli(ada, ['workflows', 'update', id, '--file', b, '--if-version', '1']),
+      cli(suite.ada, ['workflows', 'update', id, '--file', a, '--if-version', '1']),
+      cli(suite.ada, ['workflows', 'update', id, '--file', b, '--if-version', '1']),
     ]);
     expect([ra.code, rb.code].sort()).toEqual([0, 5]);
     const loser = ra.code === 5 ? ra : rb;
     expect(loser.stderr).toMatch(/^error: workflow "Race" was changed by someone else: it is at version 2, this change was based on version 1/);
-    r = await cli(ada, ['workflows', 'show', id, '--json']);
+    r = await cli(suite.ada, ['workflows', 'show', id, '--json']);
     expect(json(r).version).toBe(2);
   });
 
   it('lists history and rolls back to an earlier version as a new version', async () => {
-    let r = await cli(ada, ['workflows', 'import', write('hist.json', cliFlow('History')), '--json']);
+    let r = await cli(suite.ada, ['workflows', 'import', write('hist.json', cliFlow('History')), '--json']);
     const id = json(r).imported[0].id;
-    expect((await cli(ada, ['workflows', 'update', id, '--file', write('hist2.json', cliFlow('History', 'two'))])).code).toBe(0);
-    expect((await cli(ada, ['workflows', 'rename', id, 'History renamed'])).code).toBe(0);
-    r = await cli(ada, ['workflows', 'history', id, '--json']);
+    expect((await cli(suite.ada, ['workflows', 'update', id, '--file', write('hist2.json', cliFlow('History', 'two'))])).code).toBe(0);
+    expect((await cli(suite.ada, ['workflows', 'rename', id, 'History renamed'])).code).toBe(0);
+    r = await cli(suite.ada, ['workflows', 'history', id, '--json']);
     expect(json(r).map((v: any) => [v.version, v.change, v.current])).toEqual([
       [3, 'renamed', true],
       [2, 'updated', false],
       [1, 'created', false],
     ]);
-    r = await cli(ada, ['workflows', 'rollback', id, '--to-version', '1']);
+    r = await cli(suite.ada, ['workflows', 'rollback', id, '--to-version', '1']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/restored version 1 of "History" as version 4/);
-    r = await cli(ada, ['workflows', 'export', id]);
+    r = await cli(suite.ada, ['workflows', 'export', id]);
     expect(JSON.parse(r.stdout)).toStrictEqual(cliFlow('History'));
-    r = await cli(ada, ['workflows', 'rollback', id, '--to-version', '99']);
+    r = await cli(suite.ada, ['workflows', 'rollback', id, '--to-version', '99']);
     expectOneLineError(r, 3, /version 99 not found/);
   });
 
   it('shows the node table; activates, tags, and deletes only with --yes', async () => {
-    let r = await cli(ada, ['workflows', 'import', write('show.json', cliFlow('Shown')), '--json']);
+    let r = await cli(suite.ada, ['workflows', 'import', write('show.json', cliFlow('Shown')), '--json']);
     const id = json(r).imported[0].id;
-    r = await cli(ada, ['workflows', 'show', 'Shown']);
+    r = await cli(suite.ada, ['workflows', 'show', 'Shown']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^0\tStart\tn8n-nodes-base\.manualTrigger\t1\tSet$/m);
     expect(r.stdout).toMatch(/^1\tSet\tn8n-nodes-base\.set\t3\.4\t$/m);
-    expect((await cli(ada, ['workflows', 'activate', id])).stdout).toMatch(/activated "Shown"/);
-    r = await cli(ada, ['workflows', 'tag', 'add', id, 'alpha', 'beta', '--json']);
+    expect((await cli(suite.ada, ['workflows', 'activate', id])).stdout).toMatch(/activated "Shown"/);
+    r = await cli(suite.ada, ['workflows', 'tag', 'add', id, 'alpha', 'beta', '--json']);
     expect(json(r)).toMatchObject({ tags: ['alpha', 'beta'], version: 2, is_active: true });
-    r = await cli(ada, ['workflows', 'tag', 'remove', id, 'alpha', '--json']);
+    r = await cli(suite.ada, ['workflows', 'tag', 'remove', id, 'alpha', '--json']);
     expect(json(r).tags).toEqual(['beta']);
 
-    r = await cli(ada, ['workflows', 'delete', id]);
+    r = await cli(suite.ada, ['workflows', 'delete', id]);
     expectOneLineError(r, 2, /confirmation needs a terminal to prompt \(pass --yes\)/);
-    await t.pool.query(`INSERT INTO executions (workflow_id, user_id, status, trigger_type) VALUES ($1, $2, 'running', 'manual')`, [id, ada.userId]);
-    r = await cli(ada, ['workflows', 'delete', id, '--yes']);
+    await suite.t.pool.query(`INSERT INTO executions (workflow_id, user_id, status, trigger_type) VALUES ($1, $2, 'running', 'manual')`, [id, suite.ada.userId]);
+    r = await cli(suite.ada, ['workflows', 'delete', id, '--yes']);
     expectOneLineError(r, 5, /has 1 execution pending or running \(wait for them to finish, or pass --force/);
-    r = await cli(ada, ['workflows', 'delete', id, '--yes', '--force', '--json']);
+    r = await cli(suite.ada, ['workflows', 'delete', id, '--yes', '--force', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(json(r).cancelled_executions).toHaveLength(1);
-    expectOneLineError(await cli(ada, ['workflows', 'show', id]), 3, /not found/);
+    expectOneLineError(await cli(suite.ada, ['workflows', 'show', id]), 3, /not found/);
   });
 
   it("keeps users apart: B can neither see nor change A's workflows", async () => {
-    let r = await cli(ada, ['workflows', 'import', write('mine.json', cliFlow('Ada only')), '--json']);
+    let r = await cli(suite.ada, ['workflows', 'import', write('mine.json', cliFlow('Ada only')), '--json']);
     const id = json(r).imported[0].id;
-    r = await cli(bob, ['workflows', 'list', '--json']);
+    r = await cli(suite.bob, ['workflows', 'list', '--json']);
     expect(json(r)).toEqual([]);
-    r = await cli(bob, ['workflows', 'list', '--search', 'Ada', '--json']);
+    r = await cli(suite.bob, ['workflows', 'list', '--search', 'Ada', '--json']);
     expect(json(r)).toEqual([]);
     for (const args of [
       ['show', id],
@@ -101,49 +83,49 @@ describe('changes through the binary', () => {
       ['rename', id, 'stolen'],
       ['delete', id, '--yes'],
     ]) {
-      expectOneLineError(await cli(bob, ['workflows', ...args]), 3, /not found/);
+      expectOneLineError(await cli(suite.bob, ['workflows', ...args]), 3, /not found/);
     }
-    expect((await cli(ada, ['workflows', 'show', id, '--json'])).code).toBe(0);
-    expectOneLineError(await cli(bob, ['workflows', 'list', '--user', 'ada@example.com']), 4, /only admins/);
+    expect((await cli(suite.ada, ['workflows', 'show', id, '--json'])).code).toBe(0);
+    expectOneLineError(await cli(suite.bob, ['workflows', 'list', '--user', 'ada@example.com']), 4, /only admins/);
   });
 
   it("lets an admin work on another user's workflows with --user, audited as the admin", async () => {
     // ada is the first user of this database, so an admin.
-    let r = await cli(ada, ['workflows', 'import', write('for-bob.json', cliFlow('Made for bob')), '--user', 'bob@example.com', '--json']);
+    let r = await cli(suite.ada, ['workflows', 'import', write('for-bob.json', cliFlow('Made for bob')), '--user', 'bob@example.com', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const id = json(r).imported[0].id;
-    r = await cli(bob, ['workflows', 'list', '--json']);
+    r = await cli(suite.bob, ['workflows', 'list', '--json']);
     expect(json(r).map((w: any) => w.name)).toEqual(['Made for bob']);
-    expectOneLineError(await cli(ada, ['workflows', 'show', id]), 3, /not found/);
-    const audit = await t.pool.query(`SELECT user_id, metadata FROM audit_logs WHERE resource_id = $1 AND event_type = 'workflow.created'`, [id]);
-    expect(audit.rows).toEqual([{ user_id: ada.userId, metadata: expect.objectContaining({ tenant_user_id: bob.userId }) }]);
+    expectOneLineError(await cli(suite.ada, ['workflows', 'show', id]), 3, /not found/);
+    const audit = await suite.t.pool.query(`SELECT user_id, metadata FROM audit_logs WHERE resource_id = $1 AND event_type = 'workflow.created'`, [id]);
+    expect(audit.rows).toEqual([{ user_id: suite.ada.userId, metadata: expect.objectContaining({ tenant_user_id: suite.bob.userId }) }]);
   });
 
   it('needs a login', async () => {
-    expectOneLineError(await runCli(['workflows', 'list'], { env: t.env }), 4, /not logged in/);
+    expectOneLineError(await runCli(['workflows', 'list'], { env: suite.t.env }), 4, /not logged in/);
   });
 });
 
 describe('integrations', () => {
   it('adds, lists and removes the user’s integrations', async () => {
-    let r = await cli(ada, ['integrations', 'add', '--app-id', 'google-sheets', '--app-name', 'Google Sheets', '--type', 'n8n', '--capabilities', '{"actions":["append"]}', '--json']);
+    let r = await cli(suite.ada, ['integrations', 'add', '--app-id', 'google-sheets', '--app-name', 'Google Sheets', '--type', 'n8n', '--capabilities', '{"actions":["append"]}', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(json(r)).toMatchObject({ app_id: 'google-sheets', app_type: 'n8n', capabilities: { actions: ['append'] } });
-    expectOneLineError(await cli(ada, ['integrations', 'add', '--app-id', 'google-sheets', '--app-name', 'Again', '--type', 'n8n']), 5, /already exists/);
-    expectOneLineError(await cli(ada, ['integrations', 'add', '--app-id', 'x', '--app-name', 'X', '--type', 'ifttt']), 2, /unknown app type "ifttt"/);
-    r = await cli(bob, ['integrations', 'list', '--json']);
+    expectOneLineError(await cli(suite.ada, ['integrations', 'add', '--app-id', 'google-sheets', '--app-name', 'Again', '--type', 'n8n']), 5, /already exists/);
+    expectOneLineError(await cli(suite.ada, ['integrations', 'add', '--app-id', 'x', '--app-name', 'X', '--type', 'ifttt']), 2, /unknown app type "ifttt"/);
+    r = await cli(suite.bob, ['integrations', 'list', '--json']);
     expect(json(r)).toEqual([]);
-    r = await cli(ada, ['integrations', 'list', '--json']);
+    r = await cli(suite.ada, ['integrations', 'list', '--json']);
     expect(json(r).map((i: any) => i.app_id)).toEqual(['google-sheets']);
-    expectOneLineError(await cli(bob, ['integrations', 'remove', 'google-sheets', '--yes']), 3, /not found/);
-    r = await cli(ada, ['integrations', 'remove', 'google-sheets', '--yes']);
+    expectOneLineError(await cli(suite.bob, ['integrations', 'remove', 'google-sheets', '--yes']), 3, /not found/);
+    r = await cli(suite.ada, ['integrations', 'remove', 'google-sheets', '--yes']);
     expect(r.code, r.stderr).toBe(0);
-    const audit = await t.pool.query(`SELECT event_type FROM audit_logs WHERE resource_type = 'integration' ORDER BY created_at`);
+    const audit = await suite.t.pool.query(`SELECT event_type FROM audit_logs WHERE resource_type = 'integration' ORDER BY created_at`);
     expect(audit.rows.map((a) => a.event_type)).toEqual(['integration.created', 'integration.deleted']);
   });
 
   it('lists the node types the engine supports in the catalog', async () => {
-    const r = await runCli(['integrations', 'catalog', '--json'], { env: t.env });
+    const r = await runCli(['integrations', 'catalog', '--json'], { env: suite.t.env });
     expect(r.code, r.stderr).toBe(0);
     const entries = json(r);
     expect(entries.map((e: any) => e.node_type)).toEqual(expect.arrayContaining(['n8n-nodes-base.set', 'n8n-nodes-base.if', 'n8n-nodes-base.manualTrigger']));
@@ -160,7 +142,7 @@ async function importDoc(user: LoggedInUser, file: string, doc: unknown): Promis
 
 /** What the daemon writes after a production run that changed $getWorkflowStaticData(). */
 async function keep(workflowId: string, data: unknown): Promise<void> {
-  await t.pool.query(
+  await suite.t.pool.query(
     `INSERT INTO workflow_static_data (workflow_id, data) VALUES ($1, $2::jsonb)
      ON CONFLICT (workflow_id) DO UPDATE SET data = EXCLUDED.data, updated_at = now()`,
     [workflowId, JSON.stringify(data)],
@@ -178,8 +160,8 @@ describe('workflows export: static data', () => {
   let ada: LoggedInUser;
   let bob: LoggedInUser;
   beforeAll(async () => {
-    ada = await createUserAndLogin(t, { email: 'cleo@example.com', username: 'cleo' });
-    bob = await createUserAndLogin(t, { email: 'dan@example.com', username: 'dan' });
+    ada = await createUserAndLogin(suite.t, { email: 'cleo@example.com', username: 'cleo' });
+    bob = await createUserAndLogin(suite.t, { email: 'dan@example.com', username: 'dan' });
   });
   const polling = { 'node:Poll': { lastId: 42, cursor: 'abc' }, global: { token: 't' } };
 
@@ -202,7 +184,7 @@ describe('workflows export: static data', () => {
     await keep(id, polling);
     expect(await exportOne(ada, 'Poller')).toStrictEqual({ ...doc, staticData: polling });
 
-    const out = join(dir, 'poller-out.json');
+    const out = join(suite.dir, 'poller-out.json');
     const r = await cli(ada, ['workflows', 'export', id, '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(readFileSync(out, 'utf8'))).toStrictEqual({ ...doc, staticData: polling });
@@ -220,7 +202,7 @@ describe('workflows export: static data', () => {
     const bobId = await importDoc(bob, 'bob.json', bobDoc);
     await keep(bobId, { global: { secret: 'bob only' } });
 
-    const out = join(t.home, 'export-all');
+    const out = join(suite.t.home, 'export-all');
     const r = await cli(ada, ['workflows', 'export', '--all', '--out', out, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const byName = new Map<string, Record<string, unknown>>();

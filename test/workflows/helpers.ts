@@ -1,13 +1,14 @@
 import { CORPUS_DIR } from '../helpers/shared.js';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ActingAs } from '../../src/core/actor.js';
 import { Config } from '../../src/core/config.js';
 import { Core } from '../../src/core/context.js';
-import { expect } from 'vitest';
-import type { CliResult } from '../helpers/cli.js';
-import type { TestEnv } from '../helpers/env.js';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { runCli, type CliResult } from '../helpers/cli.js';
+import { createTestEnv, type TestEnv } from '../helpers/env.js';
+import { createUserAndLogin, type LoggedInUser } from '../helpers/users.js';
 
 export const CORPUS = process.env.JOBSPRINT_N8N_CORPUS ?? `${CORPUS_DIR}/`;
 
@@ -43,6 +44,46 @@ export function writeDoc(dir: string, name: string, doc: unknown): string {
   const f = join(dir, name);
   writeFileSync(f, typeof doc === 'string' ? doc : JSON.stringify(doc));
   return f;
+}
+
+interface WorkflowsCliBase {
+  t: TestEnv;
+  /** A directory in the file's HOME for the documents the binary reads and writes. */
+  dir: string;
+  /** Run the binary as `user`, with `input` (if any) on stdin. */
+  cli(user: LoggedInUser, args: string[], input?: string): Promise<CliResult>;
+  /** Write a document (or raw text) to `dir/name`; returns the path. */
+  write(name: string, doc: unknown): string;
+}
+
+/** The base fields plus one logged-in user per username given to workflowsCliSuite. */
+export type WorkflowsCliSuite<U extends string> = WorkflowsCliBase & { [K in U]: LoggedInUser };
+
+/**
+ * The setup of a workflows CLI test file: its own database (no broker), the users named, in
+ * order, created and logged in as `<username>@example.com` (the first is the bootstrap admin),
+ * and a documents directory; torn down after the file. cli and write are there at once; t, dir
+ * and the users are set in beforeAll.
+ *
+ *   const suite = workflowsCliSuite('ada', 'bob');
+ *   await suite.cli(suite.ada, ['workflows', 'list', '--json']);
+ */
+export function workflowsCliSuite<U extends string>(...usernames: U[]): WorkflowsCliSuite<U> {
+  const suite = {} as WorkflowsCliSuite<U>;
+  for (const u of usernames) if (['t', 'dir', 'cli', 'write'].includes(u)) throw new Error(`"${u}" cannot be a username here`);
+  suite.cli = (user, args, input) => runCli(args, { env: user.env, input });
+  suite.write = (name, doc) => writeDoc(suite.dir, name, doc);
+  beforeAll(async () => {
+    suite.t = await createTestEnv({ amqp: false });
+    const users = suite as Record<string, LoggedInUser>;
+    for (const u of usernames) users[u] = await createUserAndLogin(suite.t, { email: `${u}@example.com`, username: u });
+    suite.dir = join(suite.t.home, 'files');
+    mkdirSync(suite.dir);
+  });
+  afterAll(async () => {
+    await suite.t?.cleanup();
+  });
+  return suite;
 }
 
 /** A small valid n8n workflow: manual trigger → Set. */

@@ -4,6 +4,8 @@
  */
 import type { RunOptions, RunResult, ValidationProblem, WorkflowDefinition } from './types.js';
 import { WorkflowExecution } from './runner/execute.js';
+import { isFrozenDefinition } from './runner/graph.js';
+export { freezeDefinition } from './runner/graph.js';
 import { getNodeType, isSupportedNodeType, listSupportedNodeTypes, registerNodeType } from './nodes/registry.js';
 import { EngineValidationError } from './errors.js';
 
@@ -58,12 +60,20 @@ export function validateWorkflow(def: unknown): ValidationProblem[] {
 
 /** Throws EngineValidationError (exitCode 2) listing every problem, unsupported node types by name. */
 export function assertRunnable(def: unknown): asserts def is WorkflowDefinition {
+  // A frozen shape (freezeDefinition) that passed once passes again: checked once, not per run.
+  const frozen = !!def && typeof def === 'object' && Array.isArray((def as WorkflowDefinition).nodes) && isFrozenDefinition(def as WorkflowDefinition);
+  if (frozen && runnable.get((def as WorkflowDefinition).nodes) === (def as WorkflowDefinition).connections) return;
   const problems = validateWorkflow(def);
-  if (!problems.length) return;
+  if (!problems.length) {
+    if (frozen) runnable.set((def as WorkflowDefinition).nodes, (def as WorkflowDefinition).connections);
+    return;
+  }
   const unknown = [...new Set(problems.filter((p) => p.kind === 'unknownNodeType').map((p) => p.message.match(/type "(.*)"$/)?.[1]))];
   const head = unknown.length ? `Workflow uses node types the engine does not support: ${unknown.join(', ')}` : 'Workflow is invalid';
   throw new EngineValidationError(`${head}\n${problems.map((p) => `  - ${p.message}`).join('\n')}`, problems);
 }
+
+const runnable = new WeakMap<object, unknown>();
 
 /** Runs a workflow to completion (or cancellation/timeout). Never throws for node failures: see result.status. */
 export async function runWorkflow(workflow: WorkflowDefinition, options: RunOptions = {}): Promise<RunResult> {

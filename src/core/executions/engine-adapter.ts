@@ -6,11 +6,16 @@ import type { CredentialsProvider, IDataObject, RunOptions, RunResult, WorkflowD
 /** What the worker needs of the engine; tests and the embedded mode may pass their own. */
 export type EngineRunner = (workflow: WorkflowDefinition, opts: RunOptions) => Promise<RunResult>;
 
-/** n8n's Basic LLM Chain + OpenAI chat model pattern runs as the engine's chat completion node. */
+/**
+ * The definition as the engine runs it, made once per cached workflow version: n8n's Basic LLM
+ * Chain + OpenAI chat model pattern becomes the engine's chat completion node, and its shape is
+ * frozen, so every run shares one validation and one connection graph (freezeDefinition).
+ */
 export async function runnableDefinition(def: WorkflowDefinition): Promise<WorkflowDefinition> {
-  if (!Array.isArray(def?.nodes) || !def.nodes.some((n) => typeof n?.type === 'string' && n.type.startsWith('@n8n/n8n-nodes-langchain.'))) return def;
+  const { freezeDefinition } = await import('../engine/index.js');
+  if (!Array.isArray(def?.nodes) || !def.nodes.some((n) => typeof n?.type === 'string' && n.type.startsWith('@n8n/n8n-nodes-langchain.'))) return freezeDefinition(def);
   const { mapLangChainNodes } = await import('../engine/nodes/extra/index.js');
-  return mapLangChainNodes(def).workflow;
+  return freezeDefinition(mapLangChainNodes(def).workflow);
 }
 
 /** The `env_allowlist` setting: the environment variables `$env` may read. */

@@ -107,6 +107,23 @@ export class NodeTracker {
     const endedAt = isoAt(endedMs);
     const runData: IRunData = result?.runData ?? {};
     const out: NodeRecord[] = [];
+    // A node's input is its source's output (the same arrays): each is serialized once.
+    const texts = new Map<INodeExecutionData[], string>();
+    const dataJson = (main: Array<INodeExecutionData[] | null | undefined> | null): string | null => {
+      if (!main) return null;
+      let json = '{"main":[';
+      for (let i = 0; i < main.length; i++) {
+        const items = main[i];
+        let text = items ? texts.get(items) : 'null';
+        if (text === undefined) {
+          text = JSON.stringify(items!.map(itemJson));
+          texts.set(items!, text);
+        }
+        json += i ? `,${text}` : text;
+      }
+      json += ']}';
+      return fits(json, maxBytes) ? json : capJson({ main: main.map((items) => (items ? items.map(itemJson) : null)) }, maxBytes);
+    };
     for (const [name, rec] of this.byName) {
       if (rec.status === 'running') {
         rec.status = 'cancelled';
@@ -117,8 +134,8 @@ export class NodeTracker {
       const tasks = runData[rec.node_name] ?? [];
       const last = tasks[tasks.length - 1];
       if (last) {
-        rec.output_json = capJson(last.data ? { main: last.data.main.map((items) => (items ? items.map(itemJson) : null)) } : null, maxBytes);
-        rec.input_json = capJson(inputOf(runData, last.source), maxBytes);
+        rec.output_json = dataJson(last.data ? last.data.main : null);
+        rec.input_json = dataJson(inputOf(runData, last.source));
         if (!rec.error_message && last.error) rec.error_message = last.error.message;
       }
       out.push(rec);
@@ -127,17 +144,18 @@ export class NodeTracker {
   }
 }
 
-/** Items a node received, reconstructed from its sources' outputs (n8n keeps no input copy). */
-function inputOf(runData: IRunData, sources: Array<{ previousNode: string; previousNodeOutput?: number; previousNodeRun?: number } | null>): unknown {
+/** Items a node received: its sources' outputs (n8n keeps no input copy). */
+function inputOf(
+  runData: IRunData,
+  sources: Array<{ previousNode: string; previousNodeOutput?: number; previousNodeRun?: number } | null>,
+): Array<INodeExecutionData[] | null> | null {
   if (!sources?.length) return null;
-  const main = sources.map((src) => {
+  return sources.map((src) => {
     if (!src) return null;
     const runs = runData[src.previousNode] ?? [];
     const run = runs[src.previousNodeRun ?? runs.length - 1];
-    const items = run?.data?.main?.[src.previousNodeOutput ?? 0];
-    return items ? items.map(itemJson) : null;
+    return run?.data?.main?.[src.previousNodeOutput ?? 0] ?? null;
   });
-  return { main };
 }
 
 function itemJson(item: INodeExecutionData): unknown {

@@ -43,6 +43,14 @@ interface Running {
   done: Promise<void>;
   /** When its heartbeat was last written (the claim writes the first). */
   beatAt: number;
+  /**
+   * When the engine is overdue: its own timer stops the run at the execution timeout; past
+   * that plus ABORT_GRACE_MS the heartbeat loop stops it here (see beat). Infinity: no timeout.
+   */
+  overdueAt: number;
+  /** While the engine runs: ends the wait for it (an engine that ignores its abort signal). */
+  forceStop?: (err: Error) => void;
+  forceTimer?: NodeJS.Timeout;
 }
 
 /** How long the engine gets to return after its abort signal before the worker records the end itself. */
@@ -202,7 +210,16 @@ export class Worker {
   }
 
   private startRun(row: ClaimedExecution, delivery: QueueDelivery): void {
-    const running: Running = { row, delivery, controller: new AbortController(), reason: null, phase: 'running', done: Promise.resolve(), beatAt: Date.now() };
+    const running: Running = {
+      row,
+      delivery,
+      controller: new AbortController(),
+      reason: null,
+      phase: 'running',
+      done: Promise.resolve(),
+      beatAt: Date.now(),
+      overdueAt: Infinity,
+    };
     this.inflight.set(row.id, running);
     running.done = this.run(running)
       .catch((err) => this.o.log.error('execution pipeline error', { execution_id: row.id, error: (err as Error).message }))
@@ -213,6 +230,13 @@ export class Worker {
     if (r.phase !== 'running' || r.reason) return;
     r.reason = reason;
     r.controller.abort(reason);
+    this.armForceStop(r);
+  }
+
+  /** An engine that has not returned ABORT_GRACE_MS after its abort signal is given up on. */
+  private armForceStop(r: Running): void {
+    if (!r.forceStop || r.forceTimer || !r.reason) return;
+    r.forceTimer = setTimeout(() => r.forceStop?.(new Error('the engine did not stop after the abort signal')), ABORT_GRACE_MS);
   }
 
   private async run(r: Running): Promise<void> {
@@ -235,8 +259,10 @@ export class Worker {
       // The workflow's kept static data, as of the claim, replaces what the definition carries.
       const definition = row.static_data ? { ...runnable, staticData: row.static_data } : runnable;
       tracker = new NodeTracker(definition);
+      // The engine's timer enforces the timeout (its cancel error names it, see outcome.ts);
+      // the worker only watches for an engine that overruns it (overdueAt, checked by beat).
       const timeoutMs = timeoutMsOf(wf.definition, wf.settings, this.o.settings.defaultTimeoutS);
-      const timer = timeoutMs ? setTimeout(() => this.abort(r, 'timeout'), timeoutMs) : undefined;
+      if (timeoutMs) r.overdueAt = started + timeoutMs + ABORT_GRACE_MS;
       try {
         const runP = this.engine!(definition, {
           executionId: row.id,
@@ -252,11 +278,16 @@ export class Worker {
             this.nodeEvent(row.id, head, e);
           },
         });
-        result = await untilAbortedTooLong(runP, r.controller.signal);
+        result = await new Promise<RunResult>((resolve, reject) => {
+          r.forceStop = reject;
+          this.armForceStop(r);
+          runP.then(resolve, reject);
+        });
       } catch (err) {
         thrown = err as Error;
       } finally {
-        if (timer) clearTimeout(timer);
+        r.forceStop = undefined;
+        if (r.forceTimer) clearTimeout(r.forceTimer);
       }
     }
     r.phase = 'finalizing';
@@ -350,9 +381,16 @@ export class Worker {
     // heartbeat is fresh, and at thousands of short executions per second rewriting every
     // in-flight row each interval would be a burst of index writes for nothing.
     const now = Date.now();
-    const ids = [...this.inflight.entries()]
-      .filter(([, r]) => r.phase === 'running' && now - r.beatAt >= this.o.settings.heartbeatMs / 2)
-      .map(([id]) => id);
+    const ids: string[] = [];
+    for (const [id, r] of this.inflight) {
+      if (r.phase !== 'running') continue;
+      // Past its timeout and the grace: the engine's own timer did not stop it.
+      if (now >= r.overdueAt) {
+        this.abort(r, 'timeout');
+        r.forceStop?.(new Error('the engine did not stop at the execution timeout'));
+      }
+      if (now - r.beatAt >= this.o.settings.heartbeatMs / 2) ids.push(id);
+    }
     if (!ids.length) return;
     try {
       const { owned, cancelRequested } = await heartbeat(this.o.db, this.o.workerId, ids);
@@ -404,24 +442,6 @@ export class Worker {
     await this.unsubscribeCancel?.().catch(() => {});
     await this.httpClient?.close().catch(() => {});
     return { finished: before - handedBack, handedBack };
-  }
-}
-
-/** The engine's result, or — if it ignores its abort signal for too long — a forced failure. */
-async function untilAbortedTooLong(run: Promise<RunResult>, signal: AbortSignal): Promise<RunResult> {
-  let timer: NodeJS.Timeout | undefined;
-  const forced = new Promise<never>((_, reject) => {
-    const onAbort = () => {
-      timer = setTimeout(() => reject(new Error('the engine did not stop after the abort signal')), ABORT_GRACE_MS);
-    };
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
-  forced.catch(() => {});
-  try {
-    return await Promise.race([run, forced]);
-  } finally {
-    if (timer) clearTimeout(timer);
   }
 }
 

@@ -289,11 +289,14 @@ export interface PipelineSuite {
   /** Daemons started so far; each is killed (and the file's queues deleted) after the file. */
   daemons: DaemonProc[];
   daemon(args?: string[], extra?: NodeJS.ProcessEnv): Promise<DaemonProc>;
+  /** Stop (SIGTERM) the daemons started so far, one after the other, each waited for. */
+  stopDaemons(): Promise<void>;
 }
 
 /**
  * The setup of a pipeline test file: its own database and broker prefix, a logged-in user,
- * and daemons started on demand, all torn down after the file. Fields are set in beforeAll.
+ * and daemons started on demand, all torn down after the file. The functions are there at once;
+ * t, alice and env are set in beforeAll.
  */
 export function pipelineSuite(): PipelineSuite {
   const suite = { daemons: [] as DaemonProc[] } as PipelineSuite;
@@ -301,6 +304,12 @@ export function pipelineSuite(): PipelineSuite {
     const d = await startDaemon({ ...suite.t.env, ...FAST_ENV, ...extra }, args);
     suite.daemons.push(d);
     return d;
+  };
+  suite.stopDaemons = async () => {
+    for (const d of suite.daemons.splice(0)) {
+      d.kill('SIGTERM');
+      await d.exited;
+    }
   };
   beforeAll(async () => {
     suite.t = await createTestEnv();

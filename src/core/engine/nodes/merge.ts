@@ -2,7 +2,7 @@ import type { IDataObject, INode, INodeExecutionData, NodeExecuteContext, NodeTy
 import { NodeOperationError } from '../errors.js';
 import { addSourceField, addSuffix, findMatches, lodashMerge, mergeMatched, mergeMethod, type ClashOptions } from './shared/merge-utils.js';
 import { getPath } from './shared/path.js';
-import { deepCopy } from './shared/validate.js';
+import { deepCopy } from './shared/copy.js';
 
 const nInputs = (node: INode) => (node.typeVersion >= 3 ? Number(node.parameters?.numberInputs ?? 2) : 2);
 

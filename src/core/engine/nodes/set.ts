@@ -1,7 +1,8 @@
 import type { IDataObject, INodeExecutionData, NodeExecuteContext, NodeType } from '../types.js';
 import { NodeOperationError } from '../errors.js';
 import { getPath, setPath, unsetPath } from './shared/path.js';
-import { deepCopy, jsonParseLoose, validateFieldType, valueDescription } from './shared/validate.js';
+import { deepCopy } from './shared/copy.js';
+import { jsonParseLoose, validateFieldType, valueDescription } from './shared/validate.js';
 import { perItem, prepareFieldsArray } from './extra/util.js';
 
 /** Set / Edit Fields: v1-v2 (values.string/number/boolean) and v3-v3.4 (fields / assignments / raw JSON). */

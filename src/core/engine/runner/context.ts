@@ -8,7 +8,8 @@ import { isExpression, parseExpression, wrapUserCode } from '../expressions/comp
 import { DECLINE, compileFastExpression, type FastEnv, type FastExpression } from '../expressions/fast-path.js';
 import { nodeItem, pairedItem } from './fast-refs.js';
 import { abortableSleep } from './util.js';
-import { deepCopy } from '../nodes/shared/validate.js';
+import { deepCopy } from '../nodes/shared/copy.js';
+import { getPath } from '../nodes/shared/path.js';
 import { httpRequest } from './http.js';
 
 export const CODE_PARAMS =
@@ -16,16 +17,6 @@ export const CODE_PARAMS =
 /** The legacy Function / Function Item nodes also see n8n's IExecuteFunctions helpers as plain globals. */
 const FUNCTION_PARAMS = `${CODE_PARAMS}, getWorkflowStaticData, getNodeParameter, helpers`;
 const FUNCTION_ITEM_PARAMS = `${FUNCTION_PARAMS}, getBinaryData, setBinaryData`;
-
-function getPath(obj: any, path: string): any {
-  if (!path.includes('.')) return obj?.[path];
-  let cur = obj;
-  for (const k of path.split('.')) {
-    if (cur === null || cur === undefined) return undefined;
-    cur = cur[k];
-  }
-  return cur;
-}
 
 /** The `this` of a node implementation: n8n's IExecuteFunctions, reduced to what Jobsprint nodes need. */
 type PlanEntry = { kind: 'literal'; value: unknown } | { kind: 'fast'; fn: FastExpression; body: string } | { kind: 'sandbox'; body: string };
@@ -318,7 +309,10 @@ export class ExecContext implements NodeExecuteContext {
   }
 
   getNodeParameter(name: string, itemIndex: number, fallback?: unknown, opts?: { rawExpressions?: boolean }): any {
-    const raw = getPath(this.node.parameters, name);
+    // n8n: lodash get(node.parameters, name), so `options.list[0].x` and a key that itself holds
+    // a dot work; a plain key (no `.`, no `[`) is a single key under lodash too: read it directly.
+    const params = this.node.parameters;
+    const raw = name.includes('.') || name.includes('[') ? getPath(params, name) : params?.[name];
     if (raw === undefined) return fallback;
     if (opts?.rawExpressions) return deepCopy(raw);
     return this.resolveValue(raw, itemIndex, name);

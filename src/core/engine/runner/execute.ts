@@ -2,7 +2,7 @@ import type {
   EngineEvent, IDataObject, INode, INodeExecutionData, IPairedItemData, IRunData, ISourceData, ITaskData,
   NodeType, RunOptions, RunResult, WebhookResponse, WorkflowDefinition,
 } from '../types.js';
-import { WorkflowGraph } from './graph.js';
+import { graphOf, type WorkflowGraph } from './graph.js';
 import { ExecutionCanceledError, NodeOperationError, isCancellation, toErrorJson } from '../errors.js';
 import { getNodeType } from '../nodes/registry.js';
 import { Sandbox } from '../sandbox/sandbox.js';
@@ -40,7 +40,7 @@ export class WorkflowExecution {
   private readonly staticDataBefore: string;
 
   constructor(readonly def: WorkflowDefinition, readonly options: RunOptions) {
-    this.graph = new WorkflowGraph(def);
+    this.graph = graphOf(def);
     this.v1 = def.settings?.executionOrder === 'v1';
     this.executionId = options.executionId ?? `local-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     const sd = def.staticData;

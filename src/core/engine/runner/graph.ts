@@ -2,6 +2,52 @@ import type { IConnection, INode, WorkflowDefinition } from '../types.js';
 
 export interface ConnIn { node: string; type: string; index: number; sourceIndex: number }
 
+/**
+ * The graph of a definition whose node list and connections are frozen (see freezeDefinition):
+ * they cannot change, so every run of it shares one graph instead of indexing it again (the
+ * worker runs the same cached definition thousands of times a second). Other definitions get a
+ * fresh graph each time.
+ */
+export function graphOf(def: WorkflowDefinition): WorkflowGraph {
+  const key = def.nodes;
+  if (!Array.isArray(key) || !isFrozenDefinition(def)) return new WorkflowGraph(def);
+  const cached = graphs.get(key);
+  if (cached && cached.def.connections === def.connections && cached.def.settings === def.settings) return cached;
+  const graph = new WorkflowGraph(def);
+  graphs.set(key, graph);
+  return graph;
+}
+const graphs = new WeakMap<object, WorkflowGraph>();
+
+/**
+ * Freeze what a run reads of a definition's shape (its node list, each node's own fields,
+ * connections and settings), so runs may share what they derive from it (graphOf, validation).
+ * Node parameters stay as they are (the engine never writes them). Returns the definition.
+ */
+export function freezeDefinition<T extends WorkflowDefinition>(def: T): T {
+  if (Array.isArray(def.nodes)) {
+    for (const n of def.nodes) if (n && typeof n === 'object') Object.freeze(n);
+    Object.freeze(def.nodes);
+  }
+  if (def.connections && typeof def.connections === 'object') deepFreeze(def.connections);
+  if (def.settings && typeof def.settings === 'object') deepFreeze(def.settings);
+  return def;
+}
+
+export function isFrozenDefinition(def: WorkflowDefinition): boolean {
+  return (
+    Object.isFrozen(def.nodes) &&
+    (def.connections === undefined || Object.isFrozen(def.connections)) &&
+    (def.settings === undefined || Object.isFrozen(def.settings))
+  );
+}
+
+function deepFreeze(v: unknown): void {
+  if (!v || typeof v !== 'object' || Object.isFrozen(v)) return;
+  Object.freeze(v);
+  for (const x of Object.values(v)) deepFreeze(x);
+}
+
 /** Indexed view of a workflow's main connections (n8n's connectionsBySourceNode / ByDestinationNode). */
 export class WorkflowGraph {
   readonly nodes = new Map<string, INode>();

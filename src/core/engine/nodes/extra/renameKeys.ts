@@ -1,6 +1,6 @@
 import type { IDataObject, NodeType } from '../../types.js';
 import { getPath, setPath, unsetPath } from '../shared/path.js';
-import { deepCopy } from './util.js';
+import { deepCopy } from '../shared/copy.js';
 
 /** Rename Keys: explicit key pairs (dotted paths), then optional regex renames on top-level keys, recursively if asked. */
 export const renameKeysNode: NodeType = {

@@ -1,6 +1,7 @@
 import type { IBinaryData, IDataObject, INodeExecutionData, NodeExecuteContext, NodeType } from '../../types.js';
 import { getPath, unsetPath } from '../shared/path.js';
-import { deepCopy, nodeError, prepareFieldsArray } from './util.js';
+import { deepCopy } from '../shared/copy.js';
+import { nodeError, prepareFieldsArray } from './util.js';
 
 /** Split Out node (and Item Lists v3 "splitOutItems"): one output item per list element. */
 export function splitOutItems(ctx: NodeExecuteContext): INodeExecutionData[] {

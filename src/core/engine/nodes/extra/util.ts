@@ -1,14 +1,10 @@
 /**
  * Small helpers shared by the transformation nodes: deep equality, the field-list parsing
- * n8n's nodes use and the per-item loop. Paths (`a.b[0].c`) are in ../shared/path.ts.
+ * n8n's nodes use and the per-item loop. Paths (`a.b[0].c`) are in ../shared/path.ts, deep copies
+ * in ../shared/copy.ts.
  */
 import { NodeOperationError } from '../../errors.js';
 import type { INode, INodeExecutionData, NodeExecuteContext } from '../../types.js';
-
-
-export function deepCopy<T>(value: T): T {
-  return value === undefined ? value : structuredClone(value);
-}
 
 export function isEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;

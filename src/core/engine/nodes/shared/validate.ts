@@ -130,16 +130,3 @@ export function validateFieldType(
     return { valid: false, errorMessage: msg };
   }
 }
-
-
-/** Deep copy of plain JSON-like data (faster than structuredClone for item json). */
-export function deepCopy<T>(v: T): T {
-  if (v === null || typeof v !== 'object') return v;
-  if (Array.isArray(v)) return v.map(deepCopy) as unknown as T;
-  if (v instanceof Date) return new Date(v.getTime()) as unknown as T;
-  const proto = Object.getPrototypeOf(v);
-  if (proto !== Object.prototype && proto !== null) return structuredClone(v);
-  const o: any = {};
-  for (const k in v) if (Object.prototype.hasOwnProperty.call(v, k)) o[k] = deepCopy((v as any)[k]);
-  return o;
-}
