@@ -145,7 +145,7 @@ export async function endSession(core: Core, sessionId: string, userId: string, 
 /** Sessions that expired or ended longer ago than this are deleted (their audit rows stay). */
 export const SESSION_KEEP_DAYS = 7;
 /** At most this many per purge, so a login after a long quiet spell stays quick. */
-const PURGE_BATCH = 1000;
+export const PURGE_BATCH = 1000;
 
 /**
  * Delete sessions that expired or ended more than `keepDays` ago. Login runs it in its

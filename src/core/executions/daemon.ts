@@ -55,11 +55,27 @@ export async function startDaemon(core: Core, opts: DaemonOptions): Promise<Daem
     await core.redis().catch((err) => log.warn('Redis unavailable: live events and instant cancels are off until it is back', { error: (err as Error).message }));
   }
 
-  const ensurePartitions = () =>
-    db.query('SELECT jobsprint_ensure_audit_partitions()').catch((err) => log.warn('audit partition upkeep failed', { error: (err as Error).message }));
-  void ensurePartitions();
-  const partitionTimer = setInterval(() => void ensurePartitions(), 3600_000);
-  partitionTimer.unref();
+  // Hourly upkeep (and once at start): audit partitions ahead of time, and sessions that ended
+  // or expired over a week ago. Login purges those too, but a server where nobody logs in for a
+  // while would otherwise keep them all.
+  const upkeep = async () => {
+    await db.query('SELECT jobsprint_ensure_audit_partitions()').catch((err) => log.warn('audit partition upkeep failed', { error: (err as Error).message }));
+    try {
+      const { purgeOldSessions, PURGE_BATCH } = await import('../auth/sessions.js');
+      let purged = 0;
+      for (let round = 0; round < 100; round++) {
+        const n = await purgeOldSessions(db);
+        purged += n;
+        if (n < PURGE_BATCH) break;
+      }
+      if (purged) log.info('purged old sessions', { sessions: purged });
+    } catch (err) {
+      log.warn('session purge failed', { error: (err as Error).message });
+    }
+  };
+  void upkeep();
+  const upkeepTimer = setInterval(() => void upkeep(), 3600_000);
+  upkeepTimer.unref();
 
   const { createMetrics } = await import('./metrics.js');
   // Read by the in-flight gauge at scrape time; assigned just below.
@@ -96,7 +112,7 @@ export async function startDaemon(core: Core, opts: DaemonOptions): Promise<Daem
       log.info('stopping: no new executions; waiting for in-flight ones', { in_flight: worker.inFlight, grace_ms: graceMs });
       const result = await worker.stop(graceMs);
       await sweeper.stop();
-      clearInterval(partitionTimer);
+      clearInterval(upkeepTimer);
       await server?.close();
       log.info('stopped', { finished: result.finished, handed_back: result.handedBack });
       await new Promise<void>((resolve) => pinoLog.flush(() => resolve()));

@@ -11,6 +11,7 @@ let alice: LoggedInUser;
 let env: NodeJS.ProcessEnv;
 let daemon: DaemonProc;
 let httpPort: number;
+const oldSessions: Record<string, string> = {};
 
 beforeAll(async () => {
   t = await createTestEnv();
@@ -18,6 +19,20 @@ beforeAll(async () => {
   env = { ...alice.env, ...FAST_ENV };
   await insertWorkflow(t.pool, alice.userId, 'Slow', waitWorkflow(3));
   await insertWorkflow(t.pool, alice.userId, 'Boom', failingWorkflow());
+  // Sessions for the daemon's upkeep: two long dead, one ended yesterday.
+  for (const [name, expires, active, ended] of [
+    ['expired', '-8 days', true, null],
+    ['ended', '+1 day', false, '-8 days'],
+    ['recent', '+1 day', false, '-1 day'],
+  ] as const) {
+    const r = await t.pool.query(
+      `INSERT INTO sessions (user_id, token_hash, session_data, expires_at, is_active)
+       VALUES ($1, md5($2 || random()::text), CASE WHEN $3::interval IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('ended_at', NOW() + $3::interval) END,
+               NOW() + $4::interval, $5) RETURNING id`,
+      [alice.userId, name, ended, expires, active],
+    );
+    oldSessions[name] = r.rows[0].id;
+  }
   daemon = await startDaemon({ ...t.env, ...FAST_ENV }, ['--concurrency', '4', '--http-port', '0']);
   const started = await daemon.waitForLog((l) => l.msg === 'daemon started');
   httpPort = started.http_port;
@@ -28,6 +43,16 @@ afterAll(async () => {
   await daemon?.exited;
   await deleteQueues(t.amqpUrl, t.amqpPrefix).catch(() => {});
   await t?.cleanup();
+});
+
+describe('daemon upkeep', () => {
+  it('purges sessions that ended or expired over a week ago, keeping recent ones and the live login', async () => {
+    const purged = await daemon.waitForLog((l) => l.msg === 'purged old sessions');
+    expect(purged.sessions).toBeGreaterThanOrEqual(2);
+    const left = (await t.pool.query(`SELECT id FROM sessions WHERE id = ANY($1::uuid[])`, [Object.values(oldSessions)])).rows.map((r) => r.id);
+    expect(left).toEqual([oldSessions.recent]);
+    expect((await runCli(['whoami'], { env })).code).toBe(0);
+  });
 });
 
 describe('live logs from a real daemon', () => {
