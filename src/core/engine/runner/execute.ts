@@ -25,7 +25,12 @@ export class WorkflowExecution {
   readonly graph: WorkflowGraph;
   readonly runData: IRunData = {};
   readonly v1: boolean;
-  readonly abort = new AbortController();
+  /** Why the run was stopped (cancel, timeout), once it was. */
+  private stopReason?: Error;
+  /** Made on first use of `signal`: most runs (Set, If, …) never hand a signal to anything. */
+  private controller?: AbortController;
+  /** Rejects the wait on the current node (see loop) when the run is stopped. */
+  private rejectStop?: (reason: Error) => void;
   readonly executionId: string;
   readonly nodeContexts = new Map<string, IDataObject>();
   readonly staticData: IDataObject;
@@ -48,8 +53,25 @@ export class WorkflowExecution {
     this.staticDataBefore = JSON.stringify(this.staticData);
   }
 
+  /** Aborted when the run is stopped, with the stop's reason. */
   get signal(): AbortSignal {
-    return this.abort.signal;
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.stopReason) this.controller.abort(this.stopReason);
+    }
+    return this.controller.signal;
+  }
+
+  get stopped(): boolean {
+    return this.stopReason !== undefined;
+  }
+
+  /** Stop the run (first reason wins): the node being run is given up on, nothing new starts. */
+  stop(reason: Error): void {
+    if (this.stopReason) return;
+    this.stopReason = reason;
+    this.controller?.abort(reason);
+    this.rejectStop?.(reason);
   }
 
   get sandbox(): Sandbox {
@@ -84,10 +106,10 @@ export class WorkflowExecution {
   async run(): Promise<RunResult> {
     const startedAt = Date.now();
     const timeoutMs = computeTimeout(this.def, this.options);
-    const onExternalAbort = () => this.abort.abort(new ExecutionCanceledError('manual'));
+    const onExternalAbort = () => this.stop(new ExecutionCanceledError('manual'));
     if (this.options.signal?.aborted) onExternalAbort();
     this.options.signal?.addEventListener('abort', onExternalAbort);
-    if (timeoutMs !== undefined) this.stopTimer = setTimeout(() => this.abort.abort(new ExecutionCanceledError('timeout')), timeoutMs);
+    if (timeoutMs !== undefined) this.stopTimer = setTimeout(() => this.stop(new ExecutionCanceledError('timeout')), timeoutMs);
     let status: RunResult['status'] = 'success';
     let error: RunResult['error'];
     try {
@@ -102,16 +124,16 @@ export class WorkflowExecution {
         error = err.json;
       }
     } catch (e) {
-      status = isCancellation(e) || this.signal.aborted ? 'canceled' : 'error';
+      status = isCancellation(e) || this.stopped ? 'canceled' : 'error';
       error = toErrorJson(e);
     } finally {
       clearTimeout(this.stopTimer);
       this.options.signal?.removeEventListener('abort', onExternalAbort);
       this.sandboxInst?.dispose();
     }
-    if (this.signal.aborted && status !== 'error') {
+    if (this.stopReason && status !== 'error') {
       status = 'canceled';
-      error ??= toErrorJson(this.signal.reason ?? new ExecutionCanceledError());
+      error ??= toErrorJson(this.stopReason);
     }
     const result: RunResult = { status, runData: this.runData, lastNodeExecuted: this.lastNodeExecuted, error, startedAt, stoppedAt: Date.now(), executionId: this.executionId };
     if (this.webhookResponse) result.webhookResponse = this.webhookResponse;
@@ -119,11 +141,11 @@ export class WorkflowExecution {
     return result;
   }
 
+  /** Rejects with the stop's reason when the run is stopped. */
   private abortPromise(): Promise<never> {
     return new Promise((_, reject) => {
-      const f = () => reject(this.signal.reason instanceof Error ? this.signal.reason : new ExecutionCanceledError());
-      if (this.signal.aborted) f();
-      else this.signal.addEventListener('abort', f, { once: true });
+      if (this.stopReason) reject(this.stopReason);
+      else this.rejectStop = reject;
     });
   }
 
@@ -133,7 +155,7 @@ export class WorkflowExecution {
     const abortP = this.abortPromise();
     abortP.catch(() => undefined);
     while (this.stack.length) {
-      if (this.signal.aborted) throw this.signal.reason ?? new ExecutionCanceledError();
+      if (this.stopReason) throw this.stopReason;
       const ed = this.stack.shift()!;
       const node = ed.node;
       ed.data = addPairedItemLineage(ed.data);
@@ -181,7 +203,7 @@ export class WorkflowExecution {
         } catch (e) {
           execError = e;
           this.lastNodeExecuted = node.name;
-          if (isCancellation(e) || this.signal.aborted) break;
+          if (isCancellation(e) || this.stopped) break;
         }
       }
       if (skipped) {
@@ -193,8 +215,8 @@ export class WorkflowExecution {
       task.executionTime = Date.now() - startTime;
       task.executionStatus = 'success';
       if (execError !== undefined) {
-        const cancelled = isCancellation(execError) || this.signal.aborted;
-        task.error = toErrorJson(cancelled ? this.signal.reason ?? execError : execError, node);
+        const cancelled = isCancellation(execError) || this.stopped;
+        task.error = toErrorJson(cancelled ? this.stopReason ?? execError : execError, node);
         task.executionStatus = cancelled ? 'canceled' : 'error';
         const continues = !cancelled && (node.continueOnFail === true || node.onError === 'continueRegularOutput' || node.onError === 'continueErrorOutput');
         if (!continues) {

@@ -102,31 +102,32 @@ export function validateFieldType(
   if (value === null || value === undefined) return { valid: true, newValue: value };
   const strict = !!opts.strict;
   const t = type.toLowerCase();
-  const msg = `'${name}' expects a ${t === 'datetime' ? 'dateTime' : type} but we got ${valueDescription(value)}`;
+  // Built only for a failure: this runs for every field of every item.
+  const fail = (): VResult => ({ valid: false, errorMessage: `'${name}' expects a ${t === 'datetime' ? 'dateTime' : type} but we got ${valueDescription(value)}` });
   try {
     switch (t) {
       case 'string':
         if (!opts.parseStrings) return { valid: true, newValue: value };
-        if (strict && typeof value !== 'string') return { valid: false, errorMessage: msg };
+        if (strict && typeof value !== 'string') return fail();
         return { valid: true, newValue: toStringLoose(value) };
       case 'number':
-        if (strict && typeof value !== 'number') return { valid: false, errorMessage: msg };
+        if (strict && typeof value !== 'number') return fail();
         return { valid: true, newValue: parseNumber(value) };
       case 'boolean':
-        if (strict && typeof value !== 'boolean') return { valid: false, errorMessage: msg };
+        if (strict && typeof value !== 'boolean') return fail();
         return { valid: true, newValue: parseBoolean(value) };
       case 'datetime':
         return { valid: true, newValue: parseDateTime(value, opts.zone) };
       case 'object':
-        if (strict && (typeof value !== 'object' || Array.isArray(value))) return { valid: false, errorMessage: msg };
+        if (strict && (typeof value !== 'object' || Array.isArray(value))) return fail();
         return { valid: true, newValue: parseObject(value) };
       case 'array':
-        if (strict && !Array.isArray(value)) return { valid: false, errorMessage: msg };
+        if (strict && !Array.isArray(value)) return fail();
         return { valid: true, newValue: parseArray(value) };
       default:
         return { valid: true, newValue: value };
     }
   } catch {
-    return { valid: false, errorMessage: msg };
+    return fail();
   }
 }
