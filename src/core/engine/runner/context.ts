@@ -41,7 +41,7 @@ interface ParamPlan {
 const CHUNK = 500;
 
 export class ExecContext implements NodeExecuteContext {
-  readonly helpers: NodeHelpers;
+  private helpersOf?: NodeHelpers;
   private frameJson?: string;
   private plans = new Map<string, ParamPlan>();
 
@@ -53,14 +53,16 @@ export class ExecContext implements NodeExecuteContext {
     readonly inputData: { main: Array<INodeExecutionData[] | null> },
     readonly runIndex: number,
     readonly inputIndex: number,
-  ) {
-    const self = this;
-    this.helpers = {
-      httpRequest: (o: HttpRequestOptions) => httpRequest(self.ex.options, o, self.signal),
-      sleep: (ms: number) => abortableSleep(ms, self.signal),
+  ) {}
+
+  /** Made when a node first asks (one context per node run; most nodes never do). */
+  get helpers(): NodeHelpers {
+    return (this.helpersOf ??= {
+      httpRequest: (o: HttpRequestOptions) => httpRequest(this.ex.options, o, this.signal),
+      sleep: (ms: number) => abortableSleep(ms, this.signal),
       returnJsonArray: (data) => (Array.isArray(data) ? data : [data]).map((json) => ({ json })),
       constructExecutionMetaData: (items, { itemData }) => items.map((it) => ({ ...it, pairedItem: itemData })),
-    };
+    });
   }
 
   get workflow() {
