@@ -190,6 +190,21 @@ return items.filter(item => !seen.includes(item.json.ip));`;
     expect(res.staticData).toEqual({ 'node:A': { n: 2 }, 'node:B': { n: 2 } });
   });
 
+  it("Function and Function Item code's getNodeParameter reads paths as lodash get does (as the host's)", async () => {
+    const extra = { opts: { list: [{ x: 'first' }, { x: 'second' }], 'a.b': 'dotted key' }, 'top.level': 'key with a dot' };
+    const reads =
+      "[getNodeParameter('opts.list[1].x', 0), getNodeParameter('opts[\"a.b\"]', 0), getNodeParameter('top.level', 0), getNodeParameter('opts.list[5].x', 0, 'fallback'), getNodeParameter('opts.list', 0).length]";
+    const fnItem = await runWorkflow(twoNodes({ type: 'n8n-nodes-base.functionItem', parameters: { functionCode: `item.r = ${reads}; return item;`, ...extra } }));
+    expect(fnItem.status, JSON.stringify(fnItem.error)).toBe('success');
+    const expected = ['second', 'dotted key', 'key with a dot', 'fallback', 2];
+    expect(outOf(fnItem)[0].r).toEqual(expected);
+    const fn = await runWorkflow(
+      twoNodes({ type: 'n8n-nodes-base.function', parameters: { functionCode: `return [{ json: { r: ${reads.replaceAll('getNodeParameter', 'this.getNodeParameter')} } }];`, ...extra } }),
+    );
+    expect(fn.status, JSON.stringify(fn.error)).toBe('success');
+    expect(outOf(fn)[0].r).toEqual(expected);
+  });
+
   it('Function Item with continueOnFail keeps its own semantics (item is the json) and reports failing items', async () => {
     const res = await runWorkflow(
       twoNodes({ type: 'n8n-nodes-base.functionItem', continueOnFail: true, parameters: { functionCode: "if (item.bad) throw new Error('bad item'); item.ok = getWorkflowStaticData('global') !== undefined; return item;" } }),

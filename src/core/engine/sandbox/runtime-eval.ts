@@ -256,9 +256,9 @@ export function installEvalRuntime(G, H, RT, LIMITS) {
     return {
       getWorkflowStaticData: S.getStaticData,
       helpers: RT.helpers || {},
+      // lodash get, as n8n's getNodeParameter (the host's path helpers, installed in the isolate).
       getNodeParameter: (name, _itemIndex, fallback) => {
-        let v = S.parameter();
-        for (const k of String(name).split('.')) v = v === null || v === undefined ? undefined : v[k];
+        const v = RT.path.getPath(S.parameter(), name);
         return v === undefined ? fallback : v;
       },
     };

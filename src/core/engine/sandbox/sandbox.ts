@@ -5,6 +5,7 @@ import path from 'node:path';
 import ivm from 'isolated-vm';
 import { installDataRuntime } from './runtime-data.js';
 import { installEvalRuntime } from './runtime-eval.js';
+import { pathHelpers } from '../nodes/shared/path.js';
 import { installExtensions } from './runtime-ext.js';
 import { installWebGlobals } from './runtime-web.js';
 import { ExecutionCanceledError, SandboxError } from '../errors.js';
@@ -44,6 +45,7 @@ const BOOT = `(function (G, LIMITS) {
     if (k.startsWith('__h_')) { H[k.slice(4)] = G[k]; delete G[k]; }
   }
   const RT = {};
+  RT.path = (${pathHelpers.toString()})();
   (${installWebGlobals.toString()})(G, H);
   (${installDataRuntime.toString()})(G, H, RT);
   (${installEvalRuntime.toString()})(G, H, RT, LIMITS);
