@@ -186,9 +186,9 @@ async function v1(ctx: NodeExecuteContext): Promise<INodeExecutionData[][] | nul
       for (let i = 0; i < n; i++) {
         const a = input1[i];
         const b = input2[i];
-        if (!a) out.push({ json: structuredClone(b.json), pairedItem: b.pairedItem });
-        else if (!b) out.push({ json: structuredClone(a.json), pairedItem: a.pairedItem });
-        else out.push({ json: { ...structuredClone(a.json), ...structuredClone(b.json) }, pairedItem: [a.pairedItem as any, b.pairedItem as any] });
+        if (!a) out.push({ json: deepCopy(b.json), pairedItem: b.pairedItem });
+        else if (!b) out.push({ json: deepCopy(a.json), pairedItem: a.pairedItem });
+        else out.push({ json: { ...deepCopy(a.json), ...deepCopy(b.json) }, pairedItem: [a.pairedItem as any, b.pairedItem as any] });
       }
       return [out];
     }

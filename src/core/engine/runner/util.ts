@@ -2,6 +2,7 @@ import type { IDataObject, INode, INodeExecutionData, RunOptions } from '../type
 import type { WorkflowGraph } from './graph.js';
 import { ExecutionCanceledError } from '../errors.js';
 import { getNodeType } from '../nodes/registry.js';
+import { deepCopy } from '../nodes/shared/copy.js';
 
 /** Sleep that rejects as soon as the signal aborts (so waits end promptly on cancel/timeout). */
 export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -41,11 +42,11 @@ export function normalizeInputItems(input: RunOptions['input']): INodeExecutionD
 export function normalizePinItems(items: Array<INodeExecutionData | IDataObject>): INodeExecutionData[] {
   return items.map((it: any) => {
     if (it && typeof it === 'object' && it.json && typeof it.json === 'object') {
-      const out: INodeExecutionData = { json: structuredClone(it.json) };
+      const out: INodeExecutionData = { json: deepCopy(it.json) };
       if (it.binary) out.binary = it.binary;
       return out;
     }
-    return { json: structuredClone(it ?? {}) };
+    return { json: deepCopy(it ?? {}) };
   });
 }
 

@@ -2,6 +2,7 @@ import type { IDataObject, INodeExecutionData, IPairedItemData, NodeType } from 
 import { fuzzyCompare } from '../shared/merge-utils.js';
 import { getPath, setPath } from '../shared/path.js';
 import { isEmptyValue, nodeError, prepareFieldsArray } from './util.js';
+import { deepCopy } from '../shared/copy.js';
 
 type Pair = { field1: string; field2: string };
 type Eq = (a: unknown, b: unknown) => boolean;
@@ -116,7 +117,7 @@ export const compareDatasetsNode: NodeType = {
           const prefer = String(options.preferWhenMix ?? ctx.getNodeParameter('preferWhenMix', 0, 'input1'));
           const except = prepareFieldsArray(ctx.getNodeParameter('exceptWhenMix', 0, options.exceptWhenMix ?? ''), 'For Everything Except');
           const [base, other] = prefer === 'input1' ? [entry.item, m.item] : [m.item, entry.item];
-          const json = structuredClone(base.json);
+          const json = deepCopy(base.json);
           for (const f of except) {
             if (noDots) json[f] = other.json[f];
             else setPath(json, f, getPath(other.json, f) || null);

@@ -3,6 +3,7 @@ import type { NodeType } from '../../types.js';
 import { assertBinaryData, binaryBuffer } from './binary.js';
 import { setPath } from '../shared/path.js';
 import { nodeError, perItem } from './util.js';
+import { deepCopy } from '../shared/copy.js';
 
 const ALGORITHMS: Record<string, string> = {
   MD5: 'md5', SHA1: 'sha1', SHA256: 'sha256', SHA384: 'sha384', SHA512: 'sha512',
@@ -45,7 +46,7 @@ export const cryptoNode: NodeType = {
           value = createSign(ctx.getNodeParameter('algorithm', i, type) as string).update(input).sign(key, encoding);
         } else throw nodeError(ctx.node, `The action "${action}" is not supported`);
       }
-      const json = structuredClone(item.json);
+      const json = deepCopy(item.json);
       setPath(json, field, value);
       return { json, binary: item.binary, pairedItem: { item: i } };
     });

@@ -3,6 +3,7 @@ import type { IDataObject, INodeExecutionData, NodeExecuteContext, NodeType, Run
 import type { ExecContext } from '../../runner/context.js';
 import { setPath } from '../shared/path.js';
 import { nodeError, typeVersion } from './util.js';
+import { deepCopy } from '../shared/copy.js';
 
 const MOMENT_TOKENS = /\[[^\]]*\]|YYYY|YY|Q|MMMM|MMM|MM|Mo|M|DDDD|DDD|Do|DD|D|dddd|ddd|dd|d|E|e|WW|W|ww|w|HH|H|hh|h|kk|k|mm|m|ss|s|SSS|SS|S|A|a|ZZ|Z|X|x/g;
 
@@ -142,7 +143,7 @@ function executeV1(ctx: NodeExecuteContext): INodeExecutionData[] {
       d = operation === 'subtract' ? d.minus(delta) : d.plus(delta);
       result = d.toUTC().toISO();
     }
-    const json = structuredClone(items[i].json);
+    const json = deepCopy(items[i].json);
     setPath(json, field, result);
     out.push({ json, binary: items[i].binary, pairedItem: { item: i } });
   }
@@ -224,7 +225,7 @@ function executeV2(ctx: NodeExecuteContext): INodeExecutionData[] {
       default:
         throw nodeError(ctx.node, `The operation "${operation}" is not supported`);
     }
-    const json = options.includeInputFields === false ? {} : structuredClone(items[i].json);
+    const json = options.includeInputFields === false ? {} : deepCopy(items[i].json);
     json[field] = value;
     out.push({ json, binary: items[i].binary, pairedItem: { item: i } });
   }

@@ -1,6 +1,7 @@
 import type { IDataObject, NodeType } from '../../types.js';
 import { setPath } from '../shared/path.js';
 import { perItem } from './util.js';
+import { deepCopy } from '../shared/copy.js';
 
 const MD_OPTION_KEYS = new Set(['bulletMarker', 'codeFence', 'codeBlockStyle', 'emDelimiter', 'strongDelimiter', 'maxConsecutiveNewlines', 'keepDataImages', 'useInlineLinks', 'useLinkReferenceDefinitions', 'textReplace', 'ignore', 'blockElements']);
 
@@ -29,7 +30,7 @@ export const markdownNode: NodeType = {
         }
         result = NodeHtmlMarkdown.translate(String(ctx.getNodeParameter('html', i, '') ?? ''), opts as any);
       }
-      const json = structuredClone(item.json);
+      const json = deepCopy(item.json);
       setPath(json, destination, result);
       return { json, binary: item.binary, pairedItem: { item: i } };
     });

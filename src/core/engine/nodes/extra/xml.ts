@@ -1,5 +1,6 @@
 import type { IDataObject, NodeType } from '../../types.js';
 import { nodeError, perItem } from './util.js';
+import { deepCopy } from '../shared/copy.js';
 
 /** XML ⇄ JSON with xml2js, with n8n's parser defaults (mergeAttrs, no explicit arrays). */
 export const xmlNode: NodeType = {
@@ -16,7 +17,7 @@ export const xmlNode: NodeType = {
       const out = await perItem(ctx, items, async (item, i) => {
         if (item.json[field] === undefined) throw nodeError(ctx.node, `Item has no JSON property called "${field}"`, { itemIndex: i });
         const json = await parser.parseStringPromise(item.json[field]);
-        return { json: structuredClone(json ?? {}), pairedItem: { item: i } };
+        return { json: deepCopy(json ?? {}), pairedItem: { item: i } };
       });
       return [out];
     }
