@@ -28,6 +28,28 @@ describe('deepCopy', () => {
     for (const v of [undefined, null, 0, -0, NaN, '', 'x', true, 10n]) expect(Object.is(deepCopy(v), v)).toBe(true);
   });
 
+  it('copies a value with deeply shared references in time, copying each object once', () => {
+    // Each level holds the next one twice: a plain walk would visit 2^24 objects.
+    let level: Record<string, unknown> = { leaf: true };
+    for (let i = 0; i < 24; i++) level = { a: level, b: level, i };
+    const t = Date.now();
+    const out = deepCopy(level) as typeof level;
+    expect(Date.now() - t).toBeLessThan(1000);
+    // Identity checks as booleans: the matchers would walk the 2^24-object tree for a diff.
+    expect(out === level).toBe(false);
+    expect(out.a === out.b).toBe(true);
+    expect(out.a === level.a).toBe(false);
+    expect(out.i).toBe(23);
+  });
+
+  it('copies large flat data by the walk (no fallback below the object budget)', () => {
+    const items = Array.from({ length: 20_000 }, (_, i) => ({ i, tags: ['x'] }));
+    const out = deepCopy({ items, fn: () => 1 });
+    expect(out.items).toHaveLength(20_000);
+    expect(out.items[19_999]).toEqual({ i: 19_999, tags: ['x'] });
+    expect(typeof out.fn).toBe('function'); // structuredClone would have thrown on the function
+  });
+
   it('copies Dates as Dates and Buffers as Buffers (not shared)', () => {
     const d = new Date('2024-01-15T12:00:00Z');
     const buf = Buffer.from('héllo');

@@ -197,12 +197,12 @@ return items.filter(item => !seen.includes(item.json.ip));`;
     const fnItem = await runWorkflow(twoNodes({ type: 'n8n-nodes-base.functionItem', parameters: { functionCode: `item.r = ${reads}; return item;`, ...extra } }));
     expect(fnItem.status, JSON.stringify(fnItem.error)).toBe('success');
     const expected = ['second', 'dotted key', 'key with a dot', 'fallback', 2];
-    expect(outOf(fnItem)[0].r).toEqual(expected);
+    expect(outOf(fnItem)?.[0]?.r).toEqual(expected);
     const fn = await runWorkflow(
       twoNodes({ type: 'n8n-nodes-base.function', parameters: { functionCode: `return [{ json: { r: ${reads.replaceAll('getNodeParameter', 'this.getNodeParameter')} } }];`, ...extra } }),
     );
     expect(fn.status, JSON.stringify(fn.error)).toBe('success');
-    expect(outOf(fn)[0].r).toEqual(expected);
+    expect(outOf(fn)?.[0]?.r).toEqual(expected);
   });
 
   it('Function Item with continueOnFail keeps its own semantics (item is the json) and reports failing items', async () => {

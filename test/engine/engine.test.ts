@@ -214,7 +214,7 @@ describe('definitions frozen for reuse (freezeDefinition)', () => {
     connections: chain('Start', 'A'),
   });
 
-  it('runs a frozen definition the same way every time and shares its graph and validation', async () => {
+  it('runs a frozen definition the same way every time and shares its graph', async () => {
     const def = freezeDefinition(wf());
     expect(Object.isFrozen(def.nodes) && Object.isFrozen(def.nodes[0]) && Object.isFrozen(def.connections.Start.main[0])).toBe(true);
     expect(graphOf(def)).toBe(graphOf(def));
@@ -238,9 +238,22 @@ describe('definitions frozen for reuse (freezeDefinition)', () => {
     await expect(runWorkflow(def)).rejects.toThrow(/does not support: n8n-nodes-base.no-such-type/);
   });
 
-  it('still validates a frozen definition (once): an unsupported node type is refused every time', async () => {
+  it('still validates a frozen definition, with or without connections: an unsupported node type is refused every time', async () => {
     const def = freezeDefinition({ ...wf(), nodes: [...wf().nodes, node('C', 'no-such-type')] });
     await expect(runWorkflow(def)).rejects.toThrow(/no-such-type/);
     await expect(runWorkflow(def)).rejects.toThrow(/no-such-type/);
+    const unconnected = freezeDefinition({ nodes: [node('Start', 'manualTrigger'), node('X', 'no-such-type')] } as WorkflowDefinition);
+    await expect(runWorkflow(unconnected)).rejects.toThrow(/does not support: n8n-nodes-base.no-such-type/);
+    await expect(runWorkflow(unconnected)).rejects.toThrow(/does not support: n8n-nodes-base.no-such-type/);
+    const fine = freezeDefinition({ nodes: [node('Start', 'manualTrigger')] } as WorkflowDefinition);
+    expect((await runWorkflow(fine)).status).toBe('success');
+    expect((await runWorkflow(fine)).status).toBe('success');
+  });
+
+  it('shares nothing for a definition frozen by someone else (its nodes may still change)', () => {
+    const def = wf();
+    Object.freeze(def.nodes);
+    Object.freeze(def.connections);
+    expect(graphOf(def)).not.toBe(graphOf(def));
   });
 });

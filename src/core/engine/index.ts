@@ -61,11 +61,13 @@ export function validateWorkflow(def: unknown): ValidationProblem[] {
 /** Throws EngineValidationError (exitCode 2) listing every problem, unsupported node types by name. */
 export function assertRunnable(def: unknown): asserts def is WorkflowDefinition {
   // A frozen shape (freezeDefinition) that passed once passes again: checked once, not per run.
-  const frozen = !!def && typeof def === 'object' && Array.isArray((def as WorkflowDefinition).nodes) && isFrozenDefinition(def as WorkflowDefinition);
-  if (frozen && runnable.get((def as WorkflowDefinition).nodes) === (def as WorkflowDefinition).connections) return;
+  const wf = def as WorkflowDefinition;
+  const frozen = !!wf && typeof wf === 'object' && isFrozenDefinition(wf);
+  const passed = frozen ? runnable.get(wf.nodes) : undefined;
+  if (passed && passed.connections === wf.connections) return;
   const problems = validateWorkflow(def);
   if (!problems.length) {
-    if (frozen) runnable.set((def as WorkflowDefinition).nodes, (def as WorkflowDefinition).connections);
+    if (frozen) runnable.set(wf.nodes, { connections: wf.connections });
     return;
   }
   const unknown = [...new Set(problems.filter((p) => p.kind === 'unknownNodeType').map((p) => p.message.match(/type "(.*)"$/)?.[1]))];
@@ -73,7 +75,8 @@ export function assertRunnable(def: unknown): asserts def is WorkflowDefinition 
   throw new EngineValidationError(`${head}\n${problems.map((p) => `  - ${p.message}`).join('\n')}`, problems);
 }
 
-const runnable = new WeakMap<object, unknown>();
+/** Frozen node lists that passed validation, with the connections they passed with. */
+const runnable = new WeakMap<object, { connections: unknown }>();
 
 /** Runs a workflow to completion (or cancellation/timeout). Never throws for node failures: see result.status. */
 export async function runWorkflow(workflow: WorkflowDefinition, options: RunOptions = {}): Promise<RunResult> {

@@ -3,7 +3,12 @@ import type { Core } from '../context.js';
 import type { StoreCredentialsProvider } from '../credentials/provider.js';
 import type { CredentialsProvider, IDataObject, RunOptions, RunResult, WorkflowDefinition } from '../engine/types.js';
 
-/** What the worker needs of the engine; tests and the embedded mode may pass their own. */
+/**
+ * What the worker needs of the engine; tests and the embedded mode may pass their own. It must
+ * stop at `opts.timeoutMs` by itself (resolving as canceled, with the engine's timeout error) and
+ * when `opts.signal` aborts: the worker keeps no timer of its own, and gives up on a run only
+ * 5 s after either (see Worker.armForceStop and beat).
+ */
 export type EngineRunner = (workflow: WorkflowDefinition, opts: RunOptions) => Promise<RunResult>;
 
 /**

@@ -262,15 +262,17 @@ export class Worker {
       // The engine's timer enforces the timeout (its cancel error names it, see outcome.ts);
       // the worker only watches for an engine that overruns it (overdueAt, checked by beat).
       const timeoutMs = timeoutMsOf(wf.definition, wf.settings, this.o.settings.defaultTimeoutS);
-      if (timeoutMs) r.overdueAt = started + timeoutMs + ABORT_GRACE_MS;
       try {
+        const credentials = await credentialsFor(this.o.core, row.user_id);
+        // From when the engine's own timer starts.
+        if (timeoutMs) r.overdueAt = Date.now() + timeoutMs + ABORT_GRACE_MS;
         const runP = this.engine!(definition, {
           executionId: row.id,
           input: inputItems(row.input_data),
           signal: r.controller.signal,
           timeoutMs: timeoutMs || undefined,
           mode: row.trigger_type === 'manual' ? 'manual' : 'trigger',
-          credentials: await credentialsFor(this.o.core, row.user_id),
+          credentials,
           httpClient: this.httpClient,
           envAllowlist: this.envAllowlist,
           onEvent: (e) => {

@@ -20,9 +20,12 @@ const stuckEngine: EngineRunner = (_wf, opts) =>
 let core: Core;
 let daemon: Daemon;
 let wf: string;
+let wfLongTimeout: string;
 
 beforeAll(async () => {
   wf = await insertWorkflow(suite.t.pool, suite.alice.userId, 'Stuck', setIfWorkflow());
+  // Its own timeout (60 s) keeps the 1 s default away: only the cancel can stop it.
+  wfLongTimeout = await insertWorkflow(suite.t.pool, suite.alice.userId, 'Stuck, 60 s timeout', { ...setIfWorkflow(), settings: { executionOrder: 'v1', executionTimeout: 60 } });
   // A 1 s default timeout, which this engine does not honour either.
   core = new Core({ config: new Config({ ...suite.t.env, ...FAST_ENV, JOBSPRINT_EXECUTION_TIMEOUT_S: '1' }), longRunning: true });
   daemon = await startDaemon(core, { concurrency: 2, logLevel: 'silent', engine: stuckEngine });
@@ -35,18 +38,18 @@ afterAll(async () => {
 });
 
 async function rowOf(id: string) {
-  return (await suite.t.pool.query(`SELECT status, error_message, duration_ms, execution_metadata->>'attempt' AS attempt FROM executions WHERE id = $1`, [id])).rows[0];
+  return (await suite.t.pool.query(`SELECT status, error_message, duration_ms, completed_at, execution_metadata->>'attempt' AS attempt FROM executions WHERE id = $1`, [id])).rows[0];
 }
 
 describe('an engine that ignores its abort signal', () => {
   it('is given up on 5 s after a cancel, and 5 s after the execution timeout; each ends once', { timeout: 60_000 }, async () => {
-    const enqueue = async () => {
-      const r = await runCli(['run', wf, '--max-retries', '0', '--json'], { env: suite.env });
+    const enqueue = async (workflow: string) => {
+      const r = await runCli(['run', workflow, '--max-retries', '0', '--json'], { env: suite.env });
       expect(r.code, r.stderr).toBe(0);
       return json(r).id as string;
     };
-    const cancelled = await enqueue();
-    const timedOut = await enqueue();
+    const cancelled = await enqueue(wfLongTimeout);
+    const timedOut = await enqueue(wf);
     await waitFor(async () => (await rowOf(cancelled))?.status === 'running' && (await rowOf(timedOut))?.status === 'running', 20_000, 'both running');
     const cancelAt = Date.now();
     // The command waits a while for the worker to confirm the cancel.
@@ -65,9 +68,14 @@ describe('an engine that ignores its abort signal', () => {
     expect(t.duration_ms).toBeGreaterThanOrEqual(5900);
     expect(t.duration_ms).toBeLessThan(9000);
     expect(t.attempt).toBe('1');
-    expect((await rowOf(cancelled)).attempt).toBe('1');
+    const c1 = await rowOf(cancelled);
+    expect(c1.attempt).toBe('1');
+    expect(c1.error_message).toMatch(/cancel/);
     // Both slots (of 2) are free again: a third execution is taken (and is stuck in turn).
-    const third = await enqueue();
+    const third = await enqueue(wf);
     await waitFor(async () => (await rowOf(third))?.status === 'running', 20_000, 'a third execution to start');
+    // Each ended once: nothing rewrote their final rows since.
+    expect(await rowOf(cancelled)).toEqual(c1);
+    expect(await rowOf(timedOut)).toEqual(t);
   });
 });

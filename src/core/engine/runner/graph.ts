@@ -10,7 +10,7 @@ export interface ConnIn { node: string; type: string; index: number; sourceIndex
  */
 export function graphOf(def: WorkflowDefinition): WorkflowGraph {
   const key = def.nodes;
-  if (!Array.isArray(key) || !isFrozenDefinition(def)) return new WorkflowGraph(def);
+  if (!isFrozenDefinition(def)) return new WorkflowGraph(def);
   const cached = graphs.get(key);
   if (cached && cached.def.connections === def.connections && cached.def.settings === def.settings) return cached;
   const graph = new WorkflowGraph(def);
@@ -25,20 +25,24 @@ const graphs = new WeakMap<object, WorkflowGraph>();
  * Node parameters stay as they are (the engine never writes them). Returns the definition.
  */
 export function freezeDefinition<T extends WorkflowDefinition>(def: T): T {
-  if (Array.isArray(def.nodes)) {
-    for (const n of def.nodes) if (n && typeof n === 'object') Object.freeze(n);
-    Object.freeze(def.nodes);
-  }
+  if (!Array.isArray(def.nodes)) return def;
+  for (const n of def.nodes) if (n && typeof n === 'object') Object.freeze(n);
+  Object.freeze(def.nodes);
   if (def.connections && typeof def.connections === 'object') deepFreeze(def.connections);
   if (def.settings && typeof def.settings === 'object') deepFreeze(def.settings);
+  frozenNodeLists.add(def.nodes);
   return def;
 }
+/** Node lists frozen by freezeDefinition (not merely frozen by someone: their nodes are frozen too). */
+const frozenNodeLists = new WeakSet<object>();
 
+/** Whether runs may share what they derive from this definition's shape (see freezeDefinition). */
 export function isFrozenDefinition(def: WorkflowDefinition): boolean {
   return (
-    Object.isFrozen(def.nodes) &&
-    (def.connections === undefined || Object.isFrozen(def.connections)) &&
-    (def.settings === undefined || Object.isFrozen(def.settings))
+    Array.isArray(def.nodes) &&
+    frozenNodeLists.has(def.nodes) &&
+    (def.connections === undefined || def.connections === null || Object.isFrozen(def.connections)) &&
+    (def.settings === undefined || def.settings === null || Object.isFrozen(def.settings))
   );
 }
 

@@ -12,22 +12,31 @@
  * - arrays keep their holes; Dates are new Dates; Buffers are new Buffers (structuredClone would
  *   give a Uint8Array, with its own copy of the whole 8 KiB pool slab a small Buffer sits in);
  * - other objects (Map, Set, RegExp, typed arrays, class instances, …) go through structuredClone;
- * - a cycle (or a tree too deep for the walk) falls back to structuredClone of the whole value,
- *   which keeps the cycle.
+ * - a cycle (or a tree too deep for the walk), and a value of more than MAX_OBJECTS objects (an
+ *   object reached twice is copied twice by the walk: a few shared references nested deep would
+ *   make it exponential), fall back to structuredClone of the whole value, which copies each
+ *   object once and keeps cycles and sharing.
  */
 export function deepCopy<T>(value: T): T {
+  left = MAX_OBJECTS;
   try {
     return copy(value);
   } catch (e) {
-    if (e instanceof RangeError) return structuredClone(value); // call stack exceeded: a cycle
+    if (e === TOO_MANY || e instanceof RangeError) return structuredClone(value); // RangeError: call stack exceeded, a cycle
     throw e;
   }
 }
+
+const MAX_OBJECTS = 100_000;
+const TOO_MANY = new Error('deepCopy: too many objects for the walk');
+/** Objects the current walk may still copy (deepCopy is synchronous and never re-entered). */
+let left = 0;
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
 function copy(v: any): any {
   if (v === null || typeof v !== 'object') return v;
+  if (--left < 0) throw TOO_MANY;
   if (Array.isArray(v)) return v.map(copy);
   const proto = Object.getPrototypeOf(v);
   if (proto === Object.prototype || proto === null) {
