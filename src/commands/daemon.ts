@@ -17,8 +17,13 @@ Logs are JSON lines on stdout. SIGTERM or Ctrl-C stops gracefully: no new execut
 ones get --grace seconds, the rest go back to the queue for another worker; a second Ctrl-C
 exits at once (its executions are redelivered).
 
+Short workflows, and ones that mostly wait on HTTP or Wait nodes, want a high --concurrency
+(hundreds): claims, records and acks are batched, and the batches grow with it. At that level,
+NODE_OPTIONS=--max-semi-space-size=64 makes garbage collection cheaper (README: Production).
+
 Examples:
   $ jobsprint daemon --concurrency 16 --http-port 9464
+  $ NODE_OPTIONS=--max-semi-space-size=64 jobsprint daemon --concurrency 512
   $ jobsprint daemon --log-level debug`,
     )
     .action(
