@@ -12,7 +12,7 @@
  * emits the same three node events, to measure the pipeline alone. Prints one JSON document.
  *
  * Also reported: box_cpu (the whole machine's busy CPU ms per execution and idle share over the
- * measured phase; steadier than executions/s on a shared VM) and postgres (WAL bytes per
+ * measured phase; steadier than executions/s on a shared VM), daemon_cpu_ms_per_execution, and postgres (WAL bytes per
  * execution, checkpoints and autovacuum during the phase). BENCH_DAEMON_NODE_FLAGS passes node
  * flags to the daemons (e.g. --trace-gc); BENCH_DAEMON_STDOUT appends their stdout to a file.
  *
@@ -353,7 +353,12 @@ async function main() {
   } finally {
     for (const c of children) c.kill('SIGTERM');
     await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r() : c.on('exit', r)))));
-    if (report) report.daemon_cpu_ms = daemonCpu.reduce((a, c) => a + c.user_ms + c.system_ms, 0) || null;
+    if (report) {
+      report.daemon_cpu_ms = daemonCpu.reduce((a, c) => a + c.user_ms + c.system_ms, 0) || null;
+      // The daemons' own CPU per execution (warm-up included): steadier than executions/s for
+      // comparing daemon code, since PostgreSQL, RabbitMQ, Redis and the bench share the box.
+      report.daemon_cpu_ms_per_execution = report.daemon_cpu_ms ? Number((report.daemon_cpu_ms / (report.n + Number(values.warmup))).toFixed(3)) : null;
+    }
     await pool.end();
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
     await admin.end();
