@@ -101,7 +101,10 @@ async function runChildDaemon() {
     await core.close();
     // CPU the daemon used (user + system), for the report: the box is shared by every service.
     const cpu = process.cpuUsage();
-    process.stdout.write(`CPU ${JSON.stringify({ user_ms: Math.round(cpu.user / 1000), system_ms: Math.round(cpu.system / 1000) })}\n`);
+    const mem = process.memoryUsage();
+    process.stdout.write(
+      `CPU ${JSON.stringify({ user_ms: Math.round(cpu.user / 1000), system_ms: Math.round(cpu.system / 1000), rss_mb: Math.round(mem.rss / 1048576), heap_used_mb: Math.round(mem.heapUsed / 1048576) })}\n`,
+    );
     process.exit(0);
   });
 }
@@ -356,6 +359,8 @@ async function main() {
     await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r() : c.on('exit', r)))));
     if (report) {
       report.daemon_cpu_ms = daemonCpu.reduce((a, c) => a + c.user_ms + c.system_ms, 0) || null;
+      // Each daemon's memory when it stopped (after the run): a leak shows as growth with --n.
+      report.daemon_memory_mb = daemonCpu.map((c) => ({ rss: c.rss_mb, heap_used: c.heap_used_mb }));
       // The daemons' own CPU per execution (warm-up included): steadier than executions/s for
       // comparing daemon code, since PostgreSQL, RabbitMQ, Redis and the bench share the box.
       report.daemon_cpu_ms_per_execution = report.daemon_cpu_ms ? Number((report.daemon_cpu_ms / (report.n + Number(values.warmup))).toFixed(3)) : null;
