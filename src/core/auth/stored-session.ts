@@ -13,8 +13,6 @@ export interface StoredLogin extends LoginResult {
   saved: SavedToken;
   /** The token this run had before the login (stored, or from JOBSPRINT_TOKEN(_FILE)). */
   previous: StoredToken | null;
-  /** The session of the previously stored token was ended. */
-  replaced: boolean;
 }
 
 /**
@@ -26,9 +24,9 @@ export async function loginAndStore(core: Core, input: { email: string; password
   const store = new TokenStore(core.config);
   const previous = await store.read();
   const result = await login(core, input);
-  const replaced = previous?.source === 'file' || previous?.source === 'keychain' ? (await endSessionByToken(core, previous.token)) !== null : false;
+  if (previous?.source === 'file' || previous?.source === 'keychain') await endSessionByToken(core, previous.token);
   const saved = await store.save(result.token);
-  return { ...result, saved, previous, replaced };
+  return { ...result, saved, previous };
 }
 
 /**

@@ -113,7 +113,8 @@ export interface KeyInfo {
   location: string;
 }
 
-type Loaded = { keys: Kek[]; location: string } | null;
+/** The keys, where they came from, and the KeySet credential operations use. */
+type Loaded = { keys: Kek[]; location: string; set: KeySet } | null;
 
 const loadedCache = new WeakMap<Config, Promise<Loaded>>();
 
@@ -138,7 +139,6 @@ export function loadKeys(config: Config): Promise<Loaded> {
 /** After `keys init|add|remove` changed the local store: the next loadKeys reads it again. */
 export function forgetLoadedKeys(config: Config): void {
   loadedCache.delete(config);
-  keySetCache.delete(config);
 }
 
 async function readKeys(config: Config): Promise<Loaded> {
@@ -147,29 +147,19 @@ async function readKeys(config: Config): Promise<Loaded> {
     const source: KeySource = r.source === 'env-file' ? 'env-file' : 'env';
     const location = source === 'env-file' ? `JOBSPRINT_ENCRYPTION_KEYS_FILE (${config.env.JOBSPRINT_ENCRYPTION_KEYS_FILE})` : 'JOBSPRINT_ENCRYPTION_KEYS';
     const keys = parseKeys(r.value, source);
-    return keys.length ? { keys, location } : null;
+    return keys.length ? { keys, location, set: new KeySet(keys) } : null;
   }
   const local = await readLocalKeys(config.env, config.profile);
   if (!local) return null;
   const keys = parseKeys(local.text, local.store.kind);
-  return keys.length ? { keys, location: local.store.location } : null;
+  return keys.length ? { keys, location: local.store.location, set: new KeySet(keys) } : null;
 }
 
-const keySetCache = new WeakMap<Config, Promise<KeySet>>();
-
-/** The key set for this configuration (loaded once per Config); exit 6 when there is none. */
-export function keySet(config: Config): Promise<KeySet> {
-  let p = keySetCache.get(config);
-  if (!p) {
-    p = (async () => {
-      const loaded = await loadKeys(config);
-      if (!loaded) throw noKeysError();
-      return new KeySet(loaded.keys);
-    })();
-    keySetCache.set(config, p);
-    p.catch(() => keySetCache.delete(config));
-  }
-  return p;
+/** The key set for this configuration (loaded once per Config, see loadKeys); exit 6 when there is none. */
+export async function keySet(config: Config): Promise<KeySet> {
+  const loaded = await loadKeys(config);
+  if (!loaded) throw noKeysError();
+  return loaded.set;
 }
 
 export async function listKeys(config: Config): Promise<KeyInfo[]> {

@@ -44,15 +44,11 @@ export interface CredentialDetail extends CredentialSummary {
   data: Record<string, string>;
 }
 
-const SUMMARY_COLUMNS = `c.id, c.name, c.type, c.integration_id, i.app_id, c.key_id, c.is_active, c.oauth_expires_at,
-  c.created_at, c.updated_at, c.last_used_at`;
-const FROM = `credentials c LEFT JOIN integrations i ON i.id = c.integration_id`;
-/**
- * A CredentialDetail straight from an INSERT/UPDATE on `credentials c` (same columns and order
- * as the SELECT in getCredential), so a write returns its result in the same statement.
- */
-const DETAIL_RETURNING = `c.id, c.name, c.type, c.integration_id, (SELECT i.app_id FROM integrations i WHERE i.id = c.integration_id) AS app_id,
-  c.key_id, c.is_active, c.oauth_expires_at, c.created_at, c.updated_at, c.last_used_at, c.user_id, c.masked_data AS data`;
+/** A CredentialSummary from `credentials c` (also in a RETURNING: no join, so writes return it too). */
+const SUMMARY_COLUMNS = `c.id, c.name, c.type, c.integration_id, (SELECT i.app_id FROM integrations i WHERE i.id = c.integration_id) AS app_id,
+  c.key_id, c.is_active, c.oauth_expires_at, c.created_at, c.updated_at, c.last_used_at`;
+/** A CredentialDetail: what getCredential returns, and what a write returns in the same statement. */
+const DETAIL_COLUMNS = `${SUMMARY_COLUMNS}, c.user_id, c.masked_data AS data`;
 
 /** WHERE clause matching a credential by id (UUID-shaped refs) or by name. */
 function refClause(ref: string, param: number): string {
@@ -122,7 +118,7 @@ export async function createCredential(deps: CredentialDeps, as: ActingAs, input
       const r = await tx.query<CredentialDetail>(
         `INSERT INTO credentials AS c (id, user_id, integration_id, name, encrypted_data, key_id, oauth_expires_at, type, masked_data)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-         RETURNING ${DETAIL_RETURNING}`,
+         RETURNING ${DETAIL_COLUMNS}`,
         [id, ownerId, integ, name, envelope, keyId, oauthExpiry(type, data), type, JSON.stringify(maskCredentialData(type, data))],
       );
       await recordAudit(tx, deps.audit, {
@@ -144,7 +140,7 @@ export async function listCredentials(deps: CredentialDeps, scope: TenantScope, 
   const type = filter.type ? parseCredentialType(filter.type) : null;
   return deps.db.tenantTransaction(scope, async (tx) => {
     const r = await tx.query<CredentialSummary>(
-      `SELECT ${SUMMARY_COLUMNS} FROM ${FROM} WHERE c.user_id = $1 AND ($2::text IS NULL OR c.type = $2) ORDER BY c.name`,
+      `SELECT ${SUMMARY_COLUMNS} FROM credentials c WHERE c.user_id = $1 AND ($2::text IS NULL OR c.type = $2) ORDER BY c.name`,
       [scope.userId, type],
     );
     return r.rows;
@@ -154,7 +150,7 @@ export async function listCredentials(deps: CredentialDeps, scope: TenantScope, 
 export async function getCredential(deps: CredentialDeps, as: ActingAs, ref: string): Promise<CredentialDetail> {
   return deps.db.tenantTransaction(as.scope, async (tx) => {
     const r = await tx.query<CredentialDetail>(
-      `SELECT ${SUMMARY_COLUMNS}, c.user_id, c.masked_data AS data FROM ${FROM} WHERE c.user_id = $1 AND ${refClause(ref, 2)}`,
+      `SELECT ${DETAIL_COLUMNS} FROM credentials c WHERE c.user_id = $1 AND ${refClause(ref, 2)}`,
       [as.scope.userId, ref],
     );
     if (!r.rows[0]) throw notFound(ref);
@@ -198,7 +194,7 @@ export async function revealCredential(
   // and records the reveal.
   return deps.db.tenantTransaction(as.scope, async (tx) => {
     const r = await tx.query<CredentialDetail & { encrypted_data: Buffer }>(
-      `SELECT ${SUMMARY_COLUMNS}, c.user_id, c.encrypted_data FROM ${FROM} WHERE c.user_id = $1 AND ${refClause(ref, 2)}`,
+      `SELECT ${SUMMARY_COLUMNS}, c.user_id, c.encrypted_data FROM credentials c WHERE c.user_id = $1 AND ${refClause(ref, 2)}`,
       [as.scope.userId, ref],
     );
     const row = r.rows[0];
@@ -277,10 +273,10 @@ export async function updateCredential(deps: CredentialDeps, as: ActingAs, ref: 
       }
       if (!sets.length) {
         // Nothing differs (e.g. the same name again): the current record, from the same transaction.
-        const r = await tx.query<CredentialDetail>(`SELECT ${DETAIL_RETURNING} FROM credentials c WHERE c.id = $1`, [row.id]);
+        const r = await tx.query<CredentialDetail>(`SELECT ${DETAIL_COLUMNS} FROM credentials c WHERE c.id = $1`, [row.id]);
         return r.rows[0]!;
       }
-      const r = await tx.query<CredentialDetail>(`UPDATE credentials c SET ${sets.join(', ')} WHERE c.id = $1 RETURNING ${DETAIL_RETURNING}`, params);
+      const r = await tx.query<CredentialDetail>(`UPDATE credentials c SET ${sets.join(', ')} WHERE c.id = $1 RETURNING ${DETAIL_COLUMNS}`, params);
       await recordAudit(tx, deps.audit, {
         ...audited(as),
         eventType: 'credential.updated',

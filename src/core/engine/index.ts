@@ -4,7 +4,7 @@
  */
 import type { RunOptions, RunResult, ValidationProblem, WorkflowDefinition } from './types.js';
 import { WorkflowExecution } from './runner/execute.js';
-import { isFrozenDefinition } from './runner/graph.js';
+import { sharedByRuns } from './runner/graph.js';
 export { freezeDefinition } from './runner/graph.js';
 import { getNodeType, isSupportedNodeType, listSupportedNodeTypes, registerNodeType } from './nodes/registry.js';
 import { EngineValidationError } from './errors.js';
@@ -60,23 +60,18 @@ export function validateWorkflow(def: unknown): ValidationProblem[] {
 
 /** Throws EngineValidationError (exitCode 2) listing every problem, unsupported node types by name. */
 export function assertRunnable(def: unknown): asserts def is WorkflowDefinition {
-  // A frozen shape (freezeDefinition) that passed once passes again: checked once, not per run.
-  const wf = def as WorkflowDefinition;
-  const frozen = !!wf && typeof wf === 'object' && isFrozenDefinition(wf);
-  const passed = frozen ? runnable.get(wf.nodes) : undefined;
-  if (passed && passed.connections === wf.connections) return;
+  // A frozen definition (freezeDefinition) that passed once passes again: checked once, not per run.
+  const shared = def && typeof def === 'object' ? sharedByRuns(def as WorkflowDefinition) : undefined;
+  if (shared?.valid) return;
   const problems = validateWorkflow(def);
   if (!problems.length) {
-    if (frozen) runnable.set(wf.nodes, { connections: wf.connections });
+    if (shared) shared.valid = true;
     return;
   }
   const unknown = [...new Set(problems.filter((p) => p.kind === 'unknownNodeType').map((p) => p.message.match(/type "(.*)"$/)?.[1]))];
   const head = unknown.length ? `Workflow uses node types the engine does not support: ${unknown.join(', ')}` : 'Workflow is invalid';
   throw new EngineValidationError(`${head}\n${problems.map((p) => `  - ${p.message}`).join('\n')}`, problems);
 }
-
-/** Frozen node lists that passed validation, with the connections they passed with. */
-const runnable = new WeakMap<object, { connections: unknown }>();
 
 /** Runs a workflow to completion (or cancellation/timeout). Never throws for node failures: see result.status. */
 export async function runWorkflow(workflow: WorkflowDefinition, options: RunOptions = {}): Promise<RunResult> {

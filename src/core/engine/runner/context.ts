@@ -311,10 +311,8 @@ export class ExecContext implements NodeExecuteContext {
   }
 
   getNodeParameter(name: string, itemIndex: number, fallback?: unknown, opts?: { rawExpressions?: boolean }): any {
-    // n8n: lodash get(node.parameters, name), so `options.list[0].x` and a key that itself holds
-    // a dot work; a plain key (no `.`, no `[`) is a single key under lodash too: read it directly.
-    const params = this.node.parameters;
-    const raw = name.includes('.') || name.includes('[') ? getPath(params, name) : params?.[name];
+    // n8n: lodash get(node.parameters, name), so `options.list[0].x` and a key that itself holds a dot work.
+    const raw = getPath(this.node.parameters, name);
     if (raw === undefined) return fallback;
     if (opts?.rawExpressions) return deepCopy(raw);
     return this.resolveValue(raw, itemIndex, name);

@@ -3,25 +3,37 @@ import type { IConnection, INode, WorkflowDefinition } from '../types.js';
 export interface ConnIn { node: string; type: string; index: number; sourceIndex: number }
 
 /**
- * The graph of a definition whose node list and connections are frozen (see freezeDefinition):
- * they cannot change, so every run of it shares one graph instead of indexing it again (the
- * worker runs the same cached definition thousands of times a second). Other definitions get a
- * fresh graph each time.
+ * What every run of one frozen definition shares (see freezeDefinition): its shape cannot change,
+ * so the worker, which runs the same cached definition thousands of times a second, indexes and
+ * validates it once. Undefined for any other definition: it is indexed and checked on every run.
  */
-export function graphOf(def: WorkflowDefinition): WorkflowGraph {
-  const key = def.nodes;
-  if (!isFrozenDefinition(def)) return new WorkflowGraph(def);
-  const cached = graphs.get(key);
-  if (cached && cached.def.connections === def.connections && cached.def.settings === def.settings) return cached;
-  const graph = new WorkflowGraph(def);
-  graphs.set(key, graph);
-  return graph;
+export interface SharedByRuns {
+  graph?: WorkflowGraph;
+  /** It passed validateWorkflow. */
+  valid?: boolean;
 }
-const graphs = new WeakMap<object, WorkflowGraph>();
+
+export function sharedByRuns(def: WorkflowDefinition): SharedByRuns | undefined {
+  if (!isFrozenDefinition(def)) return undefined;
+  // A copy of the definition ({ ...def, staticData }) shares its frozen parts, and so this entry.
+  let entry = shared.get(def.nodes);
+  if (!entry || entry.connections !== def.connections || entry.settings !== def.settings) {
+    entry = { connections: def.connections, settings: def.settings };
+    shared.set(def.nodes, entry);
+  }
+  return entry;
+}
+const shared = new WeakMap<object, SharedByRuns & { connections: unknown; settings: unknown }>();
+
+/** The definition's connection graph: shared by its runs when it is frozen. */
+export function graphOf(def: WorkflowDefinition): WorkflowGraph {
+  const entry = sharedByRuns(def);
+  return entry ? (entry.graph ??= new WorkflowGraph(def)) : new WorkflowGraph(def);
+}
 
 /**
  * Freeze what a run reads of a definition's shape (its node list, each node's own fields,
- * connections and settings), so runs may share what they derive from it (graphOf, validation).
+ * connections and settings), so runs may share what they derive from it (sharedByRuns).
  * Node parameters stay as they are (the engine never writes them). Returns the definition.
  */
 export function freezeDefinition<T extends WorkflowDefinition>(def: T): T {
@@ -37,7 +49,7 @@ export function freezeDefinition<T extends WorkflowDefinition>(def: T): T {
 const frozenNodeLists = new WeakSet<object>();
 
 /** Whether runs may share what they derive from this definition's shape (see freezeDefinition). */
-export function isFrozenDefinition(def: WorkflowDefinition): boolean {
+function isFrozenDefinition(def: WorkflowDefinition): boolean {
   return (
     Array.isArray(def.nodes) &&
     frozenNodeLists.has(def.nodes) &&
