@@ -149,12 +149,13 @@ async function main() {
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       children.push(child);
-      let out = '';
+      // Whole lines only, each looked at once: the CPU line comes once, at the daemon's end.
+      let partial = '';
       child.stdout.on('data', (d) => {
-        out += d;
         if (process.env.BENCH_DAEMON_STDOUT) appendFileSync(process.env.BENCH_DAEMON_STDOUT, d);
-        const m = /CPU (\{.*\})\n/.exec(out);
-        if (m) daemonCpu.push(JSON.parse(m[1]));
+        const lines = (partial + d).split('\n');
+        partial = lines.pop();
+        for (const line of lines) if (line.startsWith('CPU ')) daemonCpu.push(JSON.parse(line.slice(4)));
       });
       await new Promise((resolve, reject) => {
         child.stdout.on('data', (d) => String(d).includes('READY') && resolve());
@@ -363,7 +364,7 @@ async function main() {
       report.daemon_memory_mb = daemonCpu.map((c) => ({ rss: c.rss_mb, heap_used: c.heap_used_mb }));
       // The daemons' own CPU per execution (warm-up included): steadier than executions/s for
       // comparing daemon code, since PostgreSQL, RabbitMQ, Redis and the bench share the box.
-      report.daemon_cpu_ms_per_execution = report.daemon_cpu_ms ? Number((report.daemon_cpu_ms / (report.n + Number(values.warmup))).toFixed(3)) : null;
+      report.daemon_cpu_ms_per_execution = report.daemon_cpu_ms ? Number((report.daemon_cpu_ms / (report.n + report.verified.warmup)).toFixed(3)) : null;
     }
     await pool.end();
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);

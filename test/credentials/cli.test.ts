@@ -149,12 +149,23 @@ describe('credentials --user (an admin acting on another user)', () => {
     expect((await suite.t.pool.query(`SELECT user_id FROM credentials WHERE id = $1`, [id])).rows[0].user_id).toBe(suite.alice.userId);
     r = await runCli(['credentials', 'delete', id, '--yes', '--user', 'alice@example.com'], { env: withKeys(suite.admin) });
     expect(r.code, r.stderr).toBe(0);
-    const audit = await suite.t.pool.query(`SELECT user_id, event_type, metadata FROM audit_logs WHERE resource_id = $1 ORDER BY created_at`, [id]);
+    const audit = await suite.t.pool.query(`SELECT * FROM audit_logs WHERE resource_id = $1 ORDER BY created_at`, [id]);
     const session = expect.stringMatching(/^[0-9a-f-]{36}$/);
-    expect(audit.rows).toEqual([
-      { user_id: suite.admin.userId, event_type: 'credential.created', metadata: { actor_role: 'admin', session_id: session, tenant_user_id: suite.alice.userId } },
-      { user_id: suite.admin.userId, event_type: 'credential.deleted', metadata: { actor_role: 'admin', session_id: session, tenant_user_id: suite.alice.userId } },
+    expect(audit.rows.map(({ user_id, event_type, changes, metadata }) => ({ user_id, event_type, changes, metadata }))).toEqual([
+      {
+        user_id: suite.admin.userId,
+        event_type: 'credential.created',
+        changes: { name: 'admin-made', type: 'basic_auth', integration_id: null, fields: ['user', 'password'] },
+        metadata: { actor_role: 'admin', session_id: session, tenant_user_id: suite.alice.userId },
+      },
+      {
+        user_id: suite.admin.userId,
+        event_type: 'credential.deleted',
+        changes: { name: 'admin-made', type: 'basic_auth' },
+        metadata: { actor_role: 'admin', session_id: session, tenant_user_id: suite.alice.userId },
+      },
     ]);
+    // Not in any column of the rows (changes, metadata, user agent, …).
     expect(JSON.stringify(audit.rows)).not.toContain(pw);
   });
 });

@@ -35,9 +35,9 @@ afterAll(async () => {
 
 const secret = () => 'S3CRET_' + randomBytes(12).toString('hex');
 
-/** deps whose database counts transactions and the statements sent inside them. */
+/** deps whose database counts transactions, the statements sent inside them, and any sent outside one. */
 function counting(base: CredentialDeps) {
-  const n = { transactions: 0, statements: 0 };
+  const n = { transactions: 0, statements: 0, outside: 0 };
   const wrap = (tx: Queryable): Queryable => ({
     query: (sql, params, opts) => {
       n.statements++;
@@ -47,7 +47,10 @@ function counting(base: CredentialDeps) {
   const counted: Db = {
     kind: base.db.kind,
     displayName: base.db.displayName,
-    query: (sql, params, opts) => base.db.query(sql, params, opts),
+    query: (sql, params, opts) => {
+      n.outside++;
+      return base.db.query(sql, params, opts);
+    },
     transaction: (fn) => {
       n.transactions++;
       return base.db.transaction((tx) => fn(wrap(tx)));
@@ -223,8 +226,10 @@ describe('one transaction per credential command', () => {
     const { deps: d, n } = counting(deps);
     const once = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
       n.transactions = 0;
+      n.outside = 0;
       const r = await fn();
       expect(n.transactions, what).toBe(1);
+      expect(n.outside, `${what}: statements outside the transaction`).toBe(0);
       return r;
     };
     const tok = secret();
@@ -240,8 +245,10 @@ describe('one transaction per credential command', () => {
     await once('delete', () => deleteCredential(d, asUser(alice), c.id));
     // add → insert + audit (+ the integration lookup); nothing else goes to the database.
     n.statements = 0;
+    n.outside = 0;
     await createCredential(d, asUser(alice), { name: 'one-tx3', type: 'bearer', data: { token: secret() } });
     expect(n.statements).toBe(2);
+    expect(n.outside).toBe(0);
   });
 
   it('a failed reveal (not the owner) writes nothing and still uses one transaction', async () => {
@@ -277,10 +284,12 @@ describe('audit rows of an admin acting on another user\'s credential', () => {
       { user_id: admin, event_type: 'credential.updated', changes: { fields: ['password'] }, metadata: acting },
       { user_id: admin, event_type: 'credential.deleted', changes: { name: 'by-admin', type: 'basic_auth' }, metadata: acting },
     ]);
-    expect(JSON.stringify(rows)).not.toContain(pw1);
-    expect(JSON.stringify(rows)).not.toContain(pw2);
-    expect(JSON.stringify(rows)).not.toContain(pw1.slice(-4));
-    expect(JSON.stringify(rows)).not.toContain(pw2.slice(-4));
+    // No secret in any column of these audit rows (ip, user agent, … too), not even a masked tail.
+    const whole = JSON.stringify((await t.pool.query(`SELECT * FROM audit_logs WHERE resource_id = $1`, [c.id])).rows);
+    expect(whole).not.toContain(pw1);
+    expect(whole).not.toContain(pw2);
+    expect(whole).not.toContain(pw1.slice(-4));
+    expect(whole).not.toContain(pw2.slice(-4));
   });
 
   it('record the owner acting on their own credential without tenant_user_id', async () => {

@@ -1,9 +1,10 @@
 /** The runner's and the nodes' one deep copy of item data (shared/copy.ts). */
 import { describe, expect, it } from 'vitest';
-import { runWorkflow, type WorkflowDefinition } from '../../src/core/engine/index.js';
+import { type WorkflowDefinition } from '../../src/core/engine/index.js';
 import { deepCopy } from '../../src/core/engine/nodes/shared/copy.js';
 import * as validate from '../../src/core/engine/nodes/shared/validate.js';
 import * as util from '../../src/core/engine/nodes/extra/util.js';
+import { afterCode, afterCodeInput, jsonOf, nodeOutput } from './helpers.js';
 
 describe('deepCopy', () => {
   it('copies JSON-like trees: equal, and no object or array is shared', () => {
@@ -117,19 +118,8 @@ describe('deepCopy', () => {
 
 describe('nodes copy items with it', () => {
   /** Manual trigger → Code node returning one item parsed from `json` (so `__proto__` is an own key) → `under`. */
-  const parsedInput = (json: string, under: WorkflowDefinition['nodes'][number]): WorkflowDefinition => ({
-    nodes: [
-      { name: 'T', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, parameters: {}, position: [0, 0] },
-      { name: 'In', type: 'n8n-nodes-base.code', typeVersion: 2, parameters: { jsCode: `return [{ json: JSON.parse(${JSON.stringify(json)}) }];` }, position: [1, 0] },
-      { ...under, position: [2, 0] },
-    ],
-    connections: { T: { main: [[{ node: 'In', type: 'main', index: 0 }]] }, In: { main: [[{ node: under.name, type: 'main', index: 0 }]] } },
-  });
-  const firstJson = async (def: WorkflowDefinition, name: string) => {
-    const res = await runWorkflow(def);
-    expect(res.error).toBeUndefined();
-    return res.runData[name][0].data!.main[0]![0].json;
-  };
+  const parsedInput = (json: string, under: WorkflowDefinition['nodes'][number]) => afterCode(`return [{ json: JSON.parse(${JSON.stringify(json)}) }];`, under);
+  const firstJson = async (def: WorkflowDefinition, name: string) => (await nodeOutput(def, name))[0]!.json;
   const INPUT = '{"__proto__": {"x": 1}, "a": {"b": 2}}';
 
   it('Set (include all) and Rename Keys keep an own "__proto__" key as data', async () => {
@@ -148,9 +138,7 @@ describe('nodes copy items with it', () => {
 
   it('Split Out (all other fields) copies the other fields, not shares them', async () => {
     const split = { name: 'Split', type: 'n8n-nodes-base.splitOut', typeVersion: 1, parameters: { fieldToSplitOut: 'list', include: 'allOtherFields', options: {} } };
-    const res = await runWorkflow(parsedInput('{"list": [1, 2], "shared": {"k": 1}}', split as any));
-    expect(res.error).toBeUndefined();
-    const items = res.runData.Split[0].data!.main[0]!.map((i) => i.json);
+    const items = jsonOf(await nodeOutput(afterCodeInput([{ list: [1, 2], shared: { k: 1 } }], split as any), 'Split'));
     expect(items).toEqual([{ shared: { k: 1 }, list: 1 }, { shared: { k: 1 }, list: 2 }]);
     expect(items[0].shared).not.toBe(items[1].shared);
   });

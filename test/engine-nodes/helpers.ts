@@ -3,11 +3,13 @@
  * tested without the runner) and a local HTTP server. The n8n corpus (fixtures, public
  * workflows) is located and loaded by ../engine/helpers/corpus.ts.
  */
+import { expect } from 'vitest';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { runInNewContext } from 'node:vm';
 import type { AddressInfo } from 'node:net';
 import { createHttpClient } from '../../src/core/engine/http/client.js';
 import { getPath } from '../../src/core/engine/nodes/shared/path.js';
+import { runWorkflow } from '../../src/core/engine/index.js';
 import type {
   HttpClient, HttpRequestOptions, IDataObject, INode, INodeExecutionData, NodeExecuteContext, NodeType, WorkflowDefinition,
 } from '../../src/core/engine/types.js';
@@ -174,10 +176,15 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 /** Manual trigger → Code node emitting `input` as items → `under`: a node run by the real runner. */
 export function afterCodeInput(input: unknown[], under: WorkflowDefinition['nodes'][number]): WorkflowDefinition {
+  return afterCode(`return ${JSON.stringify(input)}.map((json) => ({ json }));`, under);
+}
+
+/** Manual trigger → a Code node running `jsCode` (named In) → `under`. */
+export function afterCode(jsCode: string, under: WorkflowDefinition['nodes'][number]): WorkflowDefinition {
   return {
     nodes: [
       { name: 'T', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, parameters: {}, position: [0, 0] },
-      { name: 'In', type: 'n8n-nodes-base.code', typeVersion: 2, parameters: { jsCode: `return ${JSON.stringify(input)}.map((json) => ({ json }));` }, position: [1, 0] },
+      { name: 'In', type: 'n8n-nodes-base.code', typeVersion: 2, parameters: { jsCode }, position: [1, 0] },
       { ...under, position: [2, 0] },
     ],
     connections: {
@@ -185,4 +192,11 @@ export function afterCodeInput(input: unknown[], under: WorkflowDefinition['node
       In: { main: [[{ node: under.name, type: 'main', index: 0 }]] },
     },
   };
+}
+
+/** Run `def` (it must not fail) and return the items of `name`'s first output. */
+export async function nodeOutput(def: WorkflowDefinition, name: string): Promise<INodeExecutionData[]> {
+  const res = await runWorkflow(def);
+  expect(res.error).toBeUndefined();
+  return res.runData[name]![0]!.data!.main[0]!;
 }

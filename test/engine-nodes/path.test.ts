@@ -1,11 +1,11 @@
 /** The nodes' one get/set/unset-by-path implementation: lodash path semantics (as n8n's nodes). */
 import { describe, expect, it } from 'vitest';
-import { runWorkflow, type WorkflowDefinition } from '../../src/core/engine/index.js';
+import type { WorkflowDefinition } from '../../src/core/engine/index.js';
 import * as path from '../../src/core/engine/nodes/shared/path.js';
 import * as validate from '../../src/core/engine/nodes/shared/validate.js';
 import * as util from '../../src/core/engine/nodes/extra/util.js';
 import { GET, SET, TO_PATH, UNSET, getSample } from './path-cases.js';
-import { afterCodeInput } from './helpers.js';
+import { afterCodeInput, jsonOf, nodeOutput } from './helpers.js';
 
 describe('path helpers (lodash semantics)', () => {
   it.each(TO_PATH)('toPath(%j)', (p, expected) => {
@@ -59,11 +59,7 @@ describe('path helpers (lodash semantics)', () => {
 
 describe('nodes use the lodash paths', () => {
   const wf = (node: WorkflowDefinition['nodes'][number], input: unknown[]) => afterCodeInput(input, node);
-  const out = async (def: WorkflowDefinition, name: string) => {
-    const res = await runWorkflow(def);
-    expect(res.error).toBeUndefined();
-    return res.runData[name][0].data!.main[0]!.map((i) => i.json);
-  };
+  const out = async (def: WorkflowDefinition, name: string) => jsonOf(await nodeOutput(def, name));
 
   it('Set: brackets create arrays, quoted keys keep dots, an existing dotted key is set whole', async () => {
     const assignments = [

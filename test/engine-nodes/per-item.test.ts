@@ -2,18 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { runWorkflow, type WorkflowDefinition } from '../../src/core/engine/index.js';
 import { prepareFieldsArray } from '../../src/core/engine/nodes/extra/util.js';
-import { afterCodeInput } from './helpers.js';
+import { afterCodeInput, nodeOutput } from './helpers.js';
 
 type N = WorkflowDefinition['nodes'][number];
 const node = (name: string, type: string, parameters: Record<string, unknown>, typeVersion = 1, extra: Partial<N> = {}): N => ({
   name, type: `n8n-nodes-base.${type}`, typeVersion, parameters, position: [0, 0], ...extra,
 });
 const chain = afterCodeInput;
-const output = async (wf: WorkflowDefinition, name: string) => {
-  const res = await runWorkflow(wf);
-  expect(res.error).toBeUndefined();
-  return res.runData[name][0].data!.main[0]!;
-};
+const output = nodeOutput;
 
 describe('prepareFieldsArray', () => {
   it.each([

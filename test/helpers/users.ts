@@ -45,3 +45,23 @@ export async function loginToken(t: TestEnv, email: string, password = DEFAULT_T
   if (r.code !== 0) throw new Error(`login failed (exit ${r.code}): ${r.stderr}`);
   return r.stdout.trim();
 }
+
+/**
+ * A session row as days of use leave it, written directly (no token that works): `expires` and
+ * `ended` are intervals relative to now (e.g. '-8 days'); `ended` null means it never ended.
+ */
+export async function insertSessionRow(
+  pool: TestEnv['pool'],
+  userId: string,
+  s: { expires: string; active: boolean; ended: string | null },
+): Promise<string> {
+  const r = await pool.query(
+    `INSERT INTO sessions (user_id, token_hash, session_data, expires_at, is_active)
+     VALUES ($1, md5(random()::text) || md5(random()::text),
+             CASE WHEN $2::interval IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('ended_reason', 'logout', 'ended_at', NOW() + $2::interval) END,
+             NOW() + $3::interval, $4)
+     RETURNING id`,
+    [userId, s.ended, s.expires, s.active],
+  );
+  return r.rows[0].id;
+}

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { createTestEnv, type TestEnv } from '../helpers/env.js';
 import { runCli, json } from '../helpers/cli.js';
-import { DEFAULT_TEST_PASSWORD as PW, createUserAndLogin, loginToken } from '../helpers/users.js';
+import { DEFAULT_TEST_PASSWORD as PW, createUserAndLogin, insertSessionRow, loginToken } from '../helpers/users.js';
 
 let t: TestEnv;
 let redis: Redis;
@@ -259,16 +259,7 @@ describe('login protection', () => {
       live: ['+1 day', true, null],
     };
     const ids: Record<string, string> = {};
-    for (const [name, [expires, active, ended]] of Object.entries(rows)) {
-      const r = await t.pool.query(
-        `INSERT INTO sessions (user_id, token_hash, session_data, expires_at, is_active)
-         VALUES ($1, $2, CASE WHEN $3::interval IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('ended_reason', 'logout', 'ended_at', NOW() + $3::interval) END,
-                 NOW() + $4::interval, $5)
-         RETURNING id`,
-        [bob, sha256(name + Math.random()), ended, expires, active],
-      );
-      ids[name] = r.rows[0].id;
-    }
+    for (const [name, [expires, active, ended]] of Object.entries(rows)) ids[name] = await insertSessionRow(t.pool, bob, { expires, active, ended });
     const live = await loginToken(t, 'bob@example.com');
     const left = (await t.pool.query(`SELECT id FROM sessions WHERE id = ANY($1::uuid[])`, [Object.values(ids)])).rows.map((r) => r.id);
     expect(left.sort()).toEqual([ids.expiredRecently, ids.endedRecently, ids.live].sort());

@@ -1,17 +1,17 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, json } from '../helpers/cli.js';
-import { createUserAndLogin, type LoggedInUser } from '../helpers/users.js';
+import type { LoggedInUser } from '../helpers/users.js';
 import { cliFlow, expectOneLineError, workflowsCliSuite } from './helpers.js';
 
-const suite = workflowsCliSuite('ada', 'bob');
+// cleo and dan: the static-data tests' own users (`--all` lists every workflow of its user).
+const suite = workflowsCliSuite('ada', 'bob', 'cleo', 'dan');
 const { cli, write } = suite;
 
 describe('changes through the binary', () => {
   it('updates with a version check: of two concurrent updates one wins, the other exits 5', async () => {
-    let r = await cli(suite.ada, ['workflows', 'import', write('race.json', cliFlow('Race')), '--json']);
-    const id = json(r).imported[0].id;
+    const id = await importDoc(suite.ada, 'race.json', cliFlow('Race'));
     const a = write('race-a.json', cliFlow('Race', 'A'));
     const b = write('race-b.json', cliFlow('Race', 'B'));
     const [ra, rb] = await Promise.all([
@@ -21,16 +21,15 @@ describe('changes through the binary', () => {
     expect([ra.code, rb.code].sort()).toEqual([0, 5]);
     const loser = ra.code === 5 ? ra : rb;
     expect(loser.stderr).toMatch(/^error: workflow "Race" was changed by someone else: it is at version 2, this change was based on version 1/);
-    r = await cli(suite.ada, ['workflows', 'show', id, '--json']);
+    let r = await cli(suite.ada, ['workflows', 'show', id, '--json']);
     expect(json(r).version).toBe(2);
   });
 
   it('lists history and rolls back to an earlier version as a new version', async () => {
-    let r = await cli(suite.ada, ['workflows', 'import', write('hist.json', cliFlow('History')), '--json']);
-    const id = json(r).imported[0].id;
+    const id = await importDoc(suite.ada, 'hist.json', cliFlow('History'));
     expect((await cli(suite.ada, ['workflows', 'update', id, '--file', write('hist2.json', cliFlow('History', 'two'))])).code).toBe(0);
     expect((await cli(suite.ada, ['workflows', 'rename', id, 'History renamed'])).code).toBe(0);
-    r = await cli(suite.ada, ['workflows', 'history', id, '--json']);
+    let r = await cli(suite.ada, ['workflows', 'history', id, '--json']);
     expect(json(r).map((v: any) => [v.version, v.change, v.current])).toEqual([
       [3, 'renamed', true],
       [2, 'updated', false],
@@ -46,9 +45,8 @@ describe('changes through the binary', () => {
   });
 
   it('shows the node table; activates, tags, and deletes only with --yes', async () => {
-    let r = await cli(suite.ada, ['workflows', 'import', write('show.json', cliFlow('Shown')), '--json']);
-    const id = json(r).imported[0].id;
-    r = await cli(suite.ada, ['workflows', 'show', 'Shown']);
+    const id = await importDoc(suite.ada, 'show.json', cliFlow('Shown'));
+    let r = await cli(suite.ada, ['workflows', 'show', 'Shown']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^0\tStart\tn8n-nodes-base\.manualTrigger\t1\tSet$/m);
     expect(r.stdout).toMatch(/^1\tSet\tn8n-nodes-base\.set\t3\.4\t$/m);
@@ -70,9 +68,8 @@ describe('changes through the binary', () => {
   });
 
   it("keeps users apart: B can neither see nor change A's workflows", async () => {
-    let r = await cli(suite.ada, ['workflows', 'import', write('mine.json', cliFlow('Ada only')), '--json']);
-    const id = json(r).imported[0].id;
-    r = await cli(suite.bob, ['workflows', 'list', '--json']);
+    const id = await importDoc(suite.ada, 'mine.json', cliFlow('Ada only'));
+    let r = await cli(suite.bob, ['workflows', 'list', '--json']);
     expect(json(r)).toEqual([]);
     r = await cli(suite.bob, ['workflows', 'list', '--search', 'Ada', '--json']);
     expect(json(r)).toEqual([]);
@@ -156,54 +153,47 @@ async function exportOne(user: LoggedInUser, ref: string): Promise<Record<string
 }
 
 describe('workflows export: static data', () => {
-  // Users of their own: `--all` below lists every workflow of its user.
-  let ada: LoggedInUser;
-  let bob: LoggedInUser;
-  beforeAll(async () => {
-    ada = await createUserAndLogin(suite.t, { email: 'cleo@example.com', username: 'cleo' });
-    bob = await createUserAndLogin(suite.t, { email: 'dan@example.com', username: 'dan' });
-  });
   const polling = { 'node:Poll': { lastId: 42, cursor: 'abc' }, global: { token: 't' } };
 
   it('a never-run workflow exports deep-equal to its import (no staticData key added)', async () => {
     const doc = cliFlow('Never run');
-    await importDoc(ada, 'never.json', doc);
-    const exported = await exportOne(ada, 'Never run');
+    await importDoc(suite.cleo, 'never.json', doc);
+    const exported = await exportOne(suite.cleo, 'Never run');
+    // Strict: a `staticData` key, even undefined, would fail this.
     expect(exported).toStrictEqual(doc);
-    expect('staticData' in exported).toBe(false);
 
     // n8n's own exports write `staticData: null`; that survives as imported.
     const withNull = { ...cliFlow('Null static'), staticData: null };
-    await importDoc(ada, 'null.json', withNull);
-    expect(await exportOne(ada, 'Null static')).toStrictEqual(withNull);
+    await importDoc(suite.cleo, 'null.json', withNull);
+    expect(await exportOne(suite.cleo, 'Null static')).toStrictEqual(withNull);
   });
 
   it('kept static data is exported under staticData (single workflow, to stdout and to a file)', async () => {
     const doc = cliFlow('Poller');
-    const id = await importDoc(ada, 'poller.json', doc);
+    const id = await importDoc(suite.cleo, 'poller.json', doc);
     await keep(id, polling);
-    expect(await exportOne(ada, 'Poller')).toStrictEqual({ ...doc, staticData: polling });
+    expect(await exportOne(suite.cleo, 'Poller')).toStrictEqual({ ...doc, staticData: polling });
 
     const out = join(suite.dir, 'poller-out.json');
-    const r = await cli(ada, ['workflows', 'export', id, '--out', out]);
+    const r = await cli(suite.cleo, ['workflows', 'export', id, '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(readFileSync(out, 'utf8'))).toStrictEqual({ ...doc, staticData: polling });
 
     // The kept data replaces what the imported document carried: it is what the next run starts from.
     const stale = { ...cliFlow('Imported with data'), staticData: { global: { token: 'old' } } };
-    const staleId = await importDoc(ada, 'stale.json', stale);
-    expect(await exportOne(ada, 'Imported with data')).toStrictEqual(stale);
+    const staleId = await importDoc(suite.cleo, 'stale.json', stale);
+    expect(await exportOne(suite.cleo, 'Imported with data')).toStrictEqual(stale);
     await keep(staleId, { global: { token: 'new' } });
-    expect(await exportOne(ada, 'Imported with data')).toStrictEqual({ ...stale, staticData: { global: { token: 'new' } } });
+    expect(await exportOne(suite.cleo, 'Imported with data')).toStrictEqual({ ...stale, staticData: { global: { token: 'new' } } });
   });
 
   it('--all exports each workflow with its own static data, and only to its owner', async () => {
     const bobDoc = cliFlow('Bob flow');
-    const bobId = await importDoc(bob, 'bob.json', bobDoc);
+    const bobId = await importDoc(suite.dan, 'bob.json', bobDoc);
     await keep(bobId, { global: { secret: 'bob only' } });
 
     const out = join(suite.t.home, 'export-all');
-    const r = await cli(ada, ['workflows', 'export', '--all', '--out', out, '--json']);
+    const r = await cli(suite.cleo, ['workflows', 'export', '--all', '--out', out, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const byName = new Map<string, Record<string, unknown>>();
     for (const w of json(r)) byName.set(w.name, JSON.parse(readFileSync(w.file, 'utf8')));
@@ -213,9 +203,9 @@ describe('workflows export: static data', () => {
     expect(byName.get('Null static')).toStrictEqual({ ...cliFlow('Null static'), staticData: null });
     expect(byName.get('Imported with data')?.staticData).toEqual({ global: { token: 'new' } });
 
-    expect(await exportOne(bob, 'Bob flow')).toStrictEqual({ ...bobDoc, staticData: { global: { secret: 'bob only' } } });
-    const denied = await cli(ada, ['workflows', 'export', bobId]);
-    expect(denied.code).not.toBe(0);
+    expect(await exportOne(suite.dan, 'Bob flow')).toStrictEqual({ ...bobDoc, staticData: { global: { secret: 'bob only' } } });
+    const denied = await cli(suite.cleo, ['workflows', 'export', bobId]);
+    expectOneLineError(denied, 3, /not found/);
     expect(denied.stdout).toBe('');
   });
 });

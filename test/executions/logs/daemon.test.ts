@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestEnv, type TestEnv } from '../../helpers/env.js';
 import { json, runCli } from '../../helpers/cli.js';
-import { createUserAndLogin, type LoggedInUser } from '../../helpers/users.js';
+import { createUserAndLogin, insertSessionRow, type LoggedInUser } from '../../helpers/users.js';
 import { FAST_ENV, deleteQueues, insertWorkflow, startDaemon, waitFor, waitWorkflow, failingWorkflow, type DaemonProc } from '../pipeline/helpers.js';
 import { jsonLines, spawnCli } from './fixtures.js';
 
@@ -20,19 +20,9 @@ beforeAll(async () => {
   await insertWorkflow(t.pool, alice.userId, 'Slow', waitWorkflow(3));
   await insertWorkflow(t.pool, alice.userId, 'Boom', failingWorkflow());
   // Sessions for the daemon's upkeep: two long dead, one ended yesterday.
-  for (const [name, expires, active, ended] of [
-    ['expired', '-8 days', true, null],
-    ['ended', '+1 day', false, '-8 days'],
-    ['recent', '+1 day', false, '-1 day'],
-  ] as const) {
-    const r = await t.pool.query(
-      `INSERT INTO sessions (user_id, token_hash, session_data, expires_at, is_active)
-       VALUES ($1, md5($2 || random()::text), CASE WHEN $3::interval IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('ended_at', NOW() + $3::interval) END,
-               NOW() + $4::interval, $5) RETURNING id`,
-      [alice.userId, name, ended, expires, active],
-    );
-    oldSessions[name] = r.rows[0].id;
-  }
+  oldSessions.expired = await insertSessionRow(t.pool, alice.userId, { expires: '-8 days', active: true, ended: null });
+  oldSessions.ended = await insertSessionRow(t.pool, alice.userId, { expires: '+1 day', active: false, ended: '-8 days' });
+  oldSessions.recent = await insertSessionRow(t.pool, alice.userId, { expires: '+1 day', active: false, ended: '-1 day' });
   daemon = await startDaemon({ ...t.env, ...FAST_ENV }, ['--concurrency', '4', '--http-port', '0']);
   const started = await daemon.waitForLog((l) => l.msg === 'daemon started');
   httpPort = started.http_port;

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { runCli, json } from '../../helpers/cli.js';
 import {
   closeOwnConnections,
   countersAndTable,
@@ -13,9 +12,7 @@ import {
 const suite = pipelineSuite();
 
 async function enqueue(workflow: string, count: number): Promise<string[]> {
-  const r = await runCli(['run', workflow, '--count', String(count), '--max-retries', '0', '--json'], { env: suite.env });
-  expect(r.code, r.stderr).toBe(0);
-  return json(r).ids;
+  return (await suite.run([workflow, '--count', String(count), '--max-retries', '0'])).ids;
 }
 
 async function allSucceeded(ids: string[], timeoutMs: number): Promise<void> {

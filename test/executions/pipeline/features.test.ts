@@ -13,15 +13,8 @@ import {
 
 const suite = pipelineSuite();
 
-async function statusOf(id: string): Promise<string> {
-  return (await suite.t.pool.query(`SELECT status FROM executions WHERE id = $1`, [id])).rows[0]?.status;
-}
-
-async function enqueue(workflow: string, extra: string[] = []): Promise<string> {
-  const r = await runCli(['run', workflow, '--json', ...extra], { env: suite.env });
-  expect(r.code, r.stderr).toBe(0);
-  return json(r).id;
-}
+const { statusOf } = suite;
+const enqueue = async (workflow: string, extra: string[] = []): Promise<string> => (await suite.run([workflow, ...extra])).id;
 
 describe('cancel', () => {
   it('cancels a pending execution at once; a later delivery does nothing', async () => {

@@ -1,7 +1,7 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import type pg from 'pg';
-import { BIN } from '../../helpers/cli.js';
-import { afterAll, beforeAll } from 'vitest';
+import { BIN, json, runCli } from '../../helpers/cli.js';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { createTestEnv, type TestEnv } from '../../helpers/env.js';
 import { createUserAndLogin, type LoggedInUser } from '../../helpers/users.js';
 
@@ -291,6 +291,10 @@ export interface PipelineSuite {
   daemon(args?: string[], extra?: NodeJS.ProcessEnv): Promise<DaemonProc>;
   /** Stop (SIGTERM) the daemons started so far, one after the other, each waited for. */
   stopDaemons(): Promise<void>;
+  /** `jobsprint run <args> --json` as alice; asserts exit 0 and returns the JSON it printed. */
+  run(args: string[]): Promise<any>;
+  /** An execution's status, read from the table (undefined when there is no such row). */
+  statusOf(id: string): Promise<string | undefined>;
 }
 
 /**
@@ -311,6 +315,12 @@ export function pipelineSuite(): PipelineSuite {
       await d.exited;
     }
   };
+  suite.run = async (args) => {
+    const r = await runCli(['run', ...args, '--json'], { env: suite.env });
+    expect(r.code, r.stderr).toBe(0);
+    return json(r);
+  };
+  suite.statusOf = async (id) => (await suite.t.pool.query(`SELECT status FROM executions WHERE id = $1`, [id])).rows[0]?.status;
   beforeAll(async () => {
     suite.t = await createTestEnv();
     suite.alice = await createUserAndLogin(suite.t, { email: 'alice@example.com', username: 'alice' });

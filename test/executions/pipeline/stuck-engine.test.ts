@@ -4,7 +4,7 @@ import { Core } from '../../../src/core/context.js';
 import { startDaemon, type Daemon } from '../../../src/core/executions/daemon.js';
 import type { EngineRunner } from '../../../src/core/executions/engine-adapter.js';
 import type { RunResult } from '../../../src/core/engine/types.js';
-import { json, runCli } from '../../helpers/cli.js';
+import { runCli } from '../../helpers/cli.js';
 import { FAST_ENV, insertWorkflow, pipelineSuite, setIfWorkflow, waitFor } from './helpers.js';
 
 // An engine that never returns and ignores its abort signal (a stuck node, an engine bug): the
@@ -43,25 +43,21 @@ async function rowOf(id: string) {
 
 describe('an engine that ignores its abort signal', () => {
   it('is given up on 5 s after a cancel, and 5 s after the execution timeout; each ends once', { timeout: 60_000 }, async () => {
-    const enqueue = async (workflow: string) => {
-      const r = await runCli(['run', workflow, '--max-retries', '0', '--json'], { env: suite.env });
-      expect(r.code, r.stderr).toBe(0);
-      return json(r).id as string;
-    };
+    const enqueue = async (workflow: string): Promise<string> => (await suite.run([workflow, '--max-retries', '0'])).id;
     const cancelled = await enqueue(wfLongTimeout);
     const timedOut = await enqueue(wf);
-    await waitFor(async () => (await rowOf(cancelled))?.status === 'running' && (await rowOf(timedOut))?.status === 'running', 20_000, 'both running');
+    await waitFor(async () => (await suite.statusOf(cancelled)) === 'running' && (await suite.statusOf(timedOut)) === 'running', 20_000, 'both running');
     const cancelAt = Date.now();
     // The command waits a while for the worker to confirm the cancel.
     const c = await runCli(['executions', 'cancel', cancelled, '--json'], { env: suite.env });
     expect(c.code, c.stderr).toBe(0);
 
-    await waitFor(async () => (await rowOf(cancelled)).status === 'cancelled', 15_000, 'the cancel to be forced');
+    await waitFor(async () => (await suite.statusOf(cancelled)) === 'cancelled', 15_000, 'the cancel to be forced');
     const forcedAfter = Date.now() - cancelAt;
     expect(forcedAfter).toBeGreaterThanOrEqual(4500);
     expect(forcedAfter).toBeLessThan(9000);
 
-    await waitFor(async () => (await rowOf(timedOut)).status === 'failed', 15_000, 'the timeout to be forced');
+    await waitFor(async () => (await suite.statusOf(timedOut)) === 'failed', 15_000, 'the timeout to be forced');
     const t = await rowOf(timedOut);
     expect(t.error_message).toMatch(/timed out/);
     // 1 s timeout + 5 s grace, seen by a heartbeat (every 500 ms here).
@@ -73,7 +69,7 @@ describe('an engine that ignores its abort signal', () => {
     expect(c1.error_message).toMatch(/cancel/);
     // Both slots (of 2) are free again: a third execution is taken (and is stuck in turn).
     const third = await enqueue(wf);
-    await waitFor(async () => (await rowOf(third))?.status === 'running', 20_000, 'a third execution to start');
+    await waitFor(async () => (await suite.statusOf(third)) === 'running', 20_000, 'a third execution to start');
     // Each ended once: nothing rewrote their final rows since.
     expect(await rowOf(cancelled)).toEqual(c1);
     expect(await rowOf(timedOut)).toEqual(t);
